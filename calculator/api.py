@@ -1,0 +1,75 @@
+"""The JSON API v1 (spec/api.md): estimate and replay over the same engine as the calculator.
+
+Each view parses and validates the whole body first (every offending field is named in one 400),
+then loads the cards at one catalogue version and runs the engine.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from calculator import api_input, api_output
+from calculator.cards import Catalog
+from calculator.openapi import openapi_document
+from calculator.pricing import PricedDate, default_comparison, price_on_dates, replay_events
+from pricing_site.api import api_errors, public_api
+
+
+def read_body(request: HttpRequest) -> dict | JsonResponse:
+    try:
+        return api_input.parse_json_body(request.content_type or "", request.body)
+    except api_input.BadBody as exc:
+        return api_errors([("body", str(exc))])
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        return api_errors([("body", f"the body is larger than {limit} MB")], status=413)
+
+
+@public_api("POST")
+def estimate(request: HttpRequest) -> JsonResponse:
+    body = read_body(request)
+    if isinstance(body, JsonResponse):
+        return body
+    catalog = Catalog()
+    parsed, problems = api_input.read_estimate(body, catalog.currencies(), timezone.localdate())
+    if problems:
+        return api_errors(problems)
+    dates = [PricedDate("on", parsed.on)]
+    if parsed.compare_on is None:
+        dates += [PricedDate("compare_on", d) for d in default_comparison(catalog, parsed.currency, parsed.on)]
+    else:
+        dates += [PricedDate(f"compare_on[{i}]", d) for i, d in enumerate(parsed.compare_on)]
+    results, problems = price_on_dates(catalog, parsed.request, parsed.currency, dates)
+    if problems:
+        return api_errors(problems)
+    return JsonResponse(api_output.estimates_json(parsed.currency, results))
+
+
+@public_api("POST")
+def replay(request: HttpRequest) -> JsonResponse:
+    body = read_body(request)
+    if isinstance(body, JsonResponse):
+        return body
+    catalog = Catalog()
+    parsed, problems = api_input.read_replay(body, catalog.currencies())
+    if problems:
+        return api_errors(problems)
+    results, problems = replay_events(catalog, parsed)
+    if problems:
+        return api_errors(problems)
+    return JsonResponse({"currency": parsed.currency, "results": [api_output.replay_json(r) for r in results]})
+
+
+@public_api("GET", "HEAD")
+def openapi(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(openapi_document(request.build_absolute_uri("/")), json_dumps_params={"indent": 2})
+
+
+@require_GET
+def docs(request: HttpRequest):
+    return render(request, "calculator/api_docs.html", {"document": openapi_document(request.build_absolute_uri("/"))})

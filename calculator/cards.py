@@ -1,0 +1,152 @@
+"""Rate cards from the database as the engine's immutable snapshots, cached per catalogue version.
+
+The views ask here for "the card in force on a date" and get a CardSnapshot; the engine never sees
+the ORM. All lookups of one request go through one `Catalog`, read at one catalogue version, so a
+request never mixes an old card with a newly published one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable
+from decimal import Decimal
+
+from calculator.engine.cards import CardSnapshot, Rules, Tier
+from calculator.engine.replay import market_maps_by_period
+from ratecards import catalog as ratecard_catalog
+from ratecards.markets import MappingRule, MarketMap
+from ratecards.models import CardStatus, Market, PricingModel, RateCard
+
+
+class NoCard(LookupError):
+    """No published card of a currency on a date."""
+
+
+@dataclass(frozen=True)
+class CardListing:
+    id: int
+    currency: str
+    effective_from: date
+    pricing_model: str
+
+
+def _rules(card: RateCard) -> Rules:
+    return Rules(
+        pricing_model=card.pricing_model,
+        utility_free_in_service_window=card.utility_free_in_service_window,
+        service_charged=card.service_charged,
+        free_service_allowance=card.free_service_allowance,
+        free_service_scope=card.free_service_scope or None,
+        volume_tiers=card.volume_tiers,
+        conversation_hours=card.conversation_hours,
+        service_window_hours=card.service_window_hours,
+        free_entry_point_hours=card.free_entry_point_hours,
+    )
+
+
+def build_snapshot(card: RateCard, market_map: MarketMap) -> CardSnapshot:
+    rates: dict[str, dict[str, Decimal | None]] = {}
+    for market, category, rate in card.rates.values_list("market__name", "category", "rate"):
+        rates.setdefault(market, {})[category] = rate
+    starts: dict[tuple[str, str], list[tuple[int, Decimal]]] = {}
+    for market, category, start, rate in card.tiers.values_list("market__name", "category", "start", "rate"):
+        starts.setdefault((market, category), []).append((start, rate))
+    tiers = {}
+    for key, steps in starts.items():
+        steps.sort()
+        tiers[key] = tuple(
+            Tier(start, steps[i + 1][0] - 1 if i + 1 < len(steps) else None, rate) for i, (start, rate) in enumerate(steps)
+        )
+    return CardSnapshot(
+        id=card.pk,
+        name=card.name,
+        currency=card.currency,
+        effective_from=card.effective_from,
+        rules=_rules(card),
+        rates=rates,
+        tiers=tiers,
+        market_map=market_map,
+        source=card.source,
+    )
+
+
+class Catalog:
+    """The published cards and mappings at one catalogue version (one per request).
+
+    The version token, the list of published cards, the mapping rules and the market names are read
+    in one snapshot and cached under that token, so a card published while a request runs is either
+    wholly seen or not at all. Card snapshots are read later, by id: a published card never changes.
+    """
+
+    def __init__(self) -> None:
+        with ratecard_catalog.consistent_reads():
+            self.token = ratecard_catalog.current_token()
+            self._cache = ratecard_catalog.memo(self.token)
+            if "listings" not in self._cache:
+                ratecard_catalog.mapping_rules(self._cache)
+                self._cache["market_names"] = frozenset(Market.objects.values_list("name", flat=True))
+                self._cache["listings"] = tuple(
+                    CardListing(pk, currency, effective_from, model)
+                    for pk, currency, effective_from, model in RateCard.objects.filter(status=CardStatus.PUBLISHED)
+                    .order_by("currency", "effective_from")
+                    .values_list("pk", "currency", "effective_from", "pricing_model")
+                )
+
+    def listings(self) -> tuple[CardListing, ...]:
+        return self._cache["listings"]
+
+    def currencies(self, on: date | None = None) -> list[str]:
+        """Currencies with a card in force on the date (any date when None)."""
+        return sorted({c.currency for c in self.listings() if on is None or c.effective_from <= on})
+
+    def listing_in_force(self, currency: str, on: date) -> CardListing | None:
+        found = None
+        for listing in self.listings():
+            if listing.currency == currency and listing.effective_from <= on:
+                found = listing
+        return found
+
+    def earliest(self, currency: str) -> CardListing | None:
+        return next((c for c in self.listings() if c.currency == currency), None)
+
+    def latest_conversation_card(self, currency: str) -> CardListing | None:
+        found = None
+        for listing in self.listings():
+            if listing.currency == currency and listing.pricing_model == PricingModel.CONVERSATION:
+                found = listing
+        return found
+
+    def mapping_rules(self) -> tuple[MappingRule, ...]:
+        return ratecard_catalog.mapping_rules(self._cache)
+
+    def market_map_by_period(self) -> Callable[[date], MarketMap]:
+        """A day's mapping, as one shared object for every day between two mapping changes (for replay)."""
+        found = self._cache.get("maps_by_period")
+        if found is None:
+            found = self._cache["maps_by_period"] = market_maps_by_period(self.mapping_rules())
+        return found
+
+    def market_names(self) -> frozenset[str]:
+        return self._cache["market_names"]
+
+    def market_map(self, on: date) -> MarketMap:
+        return ratecard_catalog.market_map(on, self._cache)
+
+    def snapshot(self, card_id: int) -> CardSnapshot:
+        key = ("card", card_id)
+        snapshot = self._cache.get(key)
+        if snapshot is None:
+            card = RateCard.objects.get(pk=card_id)
+            snapshot = build_snapshot(card, self.market_map(card.effective_from))
+            self._cache[key] = snapshot
+        return snapshot
+
+    def card_in_force(self, currency: str, on: date) -> CardSnapshot:
+        listing = self.listing_in_force(currency, on)
+        if listing is None:
+            first = self.earliest(currency)
+            if first is None:
+                raise NoCard(f"there is no {currency} rate card")
+            raise NoCard(f"the first {currency} card starts on {first.effective_from.isoformat()}")
+        return self.snapshot(listing.id)

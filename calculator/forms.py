@@ -1,0 +1,433 @@
+"""The calculator page's form: a formset of lines (prefix ``lines``) and the estimate-wide fields.
+
+The page is a GET form, so its URL is the estimate. Every field is optional in the URL: a missing
+estimate-wide field takes its default and a missing management form is inferred from the line fields
+present, so hand-written links like ``/?lines-0-country=IN&lines-0-utility=1000`` work.
+
+Counts are typed as text (``inputmode="decimal"``) rather than ``type=number``: browsers send an
+empty value for "12abc" in a number input, and the user should be told what is wrong instead.
+Shares are entered as percentages (30 = 30%) and become shares in [0, 1] for the engine.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import cache
+
+import phonenumbers
+from django import forms
+from django.http import QueryDict
+
+from calculator.api_input import MAX_COUNT, MAX_LINES, MAX_PER_CONVERSATION, MAX_PHONE_NUMBERS
+from calculator.engine.estimate import AssumptionOverrides, Assumptions, EstimateLine, EstimateRequest
+
+COUNT_FIELDS = ("marketing", "utility", "authentication", "service")
+SHARE_FIELDS = ("utility_in_service_window", "free_entry_point")
+PER_CONVERSATION_FIELDS = ("templates_per_conversation", "service_messages_per_conversation")
+ASSUMPTION_FIELDS = SHARE_FIELDS + PER_CONVERSATION_FIELDS
+PREFIX = "lines"
+HUNDRED = Decimal(100)
+
+# Names people type that the ISO names do not cover.
+COUNTRY_ALIASES = {
+    "uk": "GB", "great britain": "GB", "britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
+    "usa": "US", "us": "US", "united states of america": "US", "america": "US",
+    "uae": "AE", "emirates": "AE", "holland": "NL", "korea": "KR", "south korea": "KR",
+    "turkiye": "TR", "czechia": "CZ", "czech republic": "CZ", "ivory coast": "CI", "russian federation": "RU",
+    "vietnam": "VN", "viet nam": "VN", "ksa": "SA", "burma": "MM", "swaziland": "SZ", "macedonia": "MK",
+    "kosovo": "XK", "ascension": "AC", "ascension island": "AC", "tristan da cunha": "TA",
+}
+EXTRA_NAMES = {"XK": "Kosovo", "AC": "Ascension Island", "TA": "Tristan da Cunha"}
+
+
+@cache
+def country_names() -> dict[str, str]:
+    """ISO 3166 alpha-2 code to English name, for every region phonenumbers knows, sorted by name."""
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
+    names = {}
+    for code in phonenumbers.SUPPORTED_REGIONS:
+        entry = LOCALE_DATA.get(code, {})
+        name = entry.get("en", "")
+        while name.startswith("*"):  # "*aa": the same text as the entry for language "aa"
+            name = entry.get(name[1:], "")
+        names[code] = name or EXTRA_NAMES.get(code, code)
+    return dict(sorted(names.items(), key=lambda item: _fold(item[1])))
+
+
+def _fold(text: str) -> str:
+    """Lower case, accents and punctuation dropped: "Côte d'Ivoire" and "cote divoire" match."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9 ]", "", plain.lower().replace("&", "and")).strip()
+
+
+@cache
+def _country_index() -> dict[str, str]:
+    index = {_fold(name): code for code, name in country_names().items()}
+    index.update(COUNTRY_ALIASES)
+    return index
+
+
+def country_code(text: str) -> str | None:
+    """The ISO code for an ISO code or a country name as typed; None when neither."""
+    raw = (text or "").strip()
+    if len(raw) == 2 and raw.upper() in phonenumbers.SUPPORTED_REGIONS:
+        return raw.upper()
+    folded = _fold(raw)
+    if folded.endswith(")") or "(" in raw:  # "India (IN)": the code in brackets wins
+        match = re.search(r"\(([A-Za-z]{2})\)\s*$", raw)
+        if match and match.group(1).upper() in phonenumbers.SUPPORTED_REGIONS:
+            return match.group(1).upper()
+    return _country_index().get(folded)
+
+
+class CountryField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 80)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> str:
+        text = super().to_python(value)
+        if not text:
+            return ""
+        code = country_code(text)
+        if code is None:
+            raise forms.ValidationError(
+                "'%(text)s' is not a country we know: pick one from the list or type its two-letter code (e.g. IN)",
+                params={"text": text[:40]}, code="unknown_country")
+        return code
+
+
+def _number_text(value) -> str:
+    """Digits as people write them: thousands separated by commas, spaces or underscores."""
+    return re.sub(r"[\s,_'\u00a0\u202f]", "", str(value or ""))
+
+
+class AmountField(forms.Field):
+    """A Decimal typed as text, with a message a newcomer understands for each way it can be wrong."""
+
+    def __init__(self, *, low: Decimal, high: Decimal, low_text: str, percent: bool = False, **kwargs):
+        self.low, self.high, self.low_text, self.percent = low, high, low_text, percent
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> Decimal | None:
+        text = _number_text(value)
+        if self.percent:
+            text = text.removesuffix("%")
+        if not text:
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise forms.ValidationError("'%(text)s' is not a number: use digits, e.g. 25000",
+                                        params={"text": str(value).strip()[:30]}, code="invalid") from None
+        if not number.is_finite():
+            raise forms.ValidationError("enter a finite number", code="invalid")
+        if number < self.low:
+            raise forms.ValidationError(self.low_text, code="min_value")
+        if number > self.high:
+            if self.percent:
+                raise forms.ValidationError(self.low_text, code="max_value")
+            raise forms.ValidationError("must be at most %(high)s", params={"high": f"{self.high:,}"},
+                                        code="max_value")
+        return number / HUNDRED if self.percent else number
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal) and self.percent:
+            return _plain(value * HUNDRED)
+        if isinstance(value, Decimal):
+            return _plain(value)
+        return value
+
+
+def _plain(number: Decimal) -> str:
+    """A Decimal without exponent or trailing zeros: 30, 0.5, 1000000."""
+    text = f"{number:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def count_field(label: str) -> AmountField:
+    return AmountField(label=label, low=Decimal(0), high=MAX_COUNT, low_text="must be zero or more",
+                       widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off",
+                                                     "placeholder": "0"}))
+
+
+def share_field(label: str, **kwargs) -> AmountField:
+    return AmountField(label=label, low=Decimal(0), high=HUNDRED, low_text="must be a percentage from 0 to 100",
+                       percent=True, **kwargs)
+
+
+def per_conversation_field(label: str, **kwargs) -> AmountField:
+    return AmountField(label=label, low=Decimal(1), high=MAX_PER_CONVERSATION,
+                       low_text="must be 1 or more (a conversation holds at least one message)", **kwargs)
+
+
+ASSUMPTION_LABELS = {
+    "utility_in_service_window": "Utility sent while the chat is open (%)",
+    "free_entry_point": "Messages after an ad or Page button (%)",
+    "templates_per_conversation": "Templates per 24 h conversation",
+    "service_messages_per_conversation": "Replies per service conversation",
+}
+HELP = {
+    "on": "Which month's prices: the rate card in force on this date is used.",
+    "currency": "Meta bills in the currency of your account; only currencies with a rate card on that date are listed.",
+    "business_country": "Your business's primary country. Authentication messages to other countries can cost more.",
+    "auth_international": "Tick if Meta has told you that you pay authentication-international rates "
+                          "(businesses sending over 750,000 one-time passwords in 30 days).",
+    "business_phone_numbers": "How many WhatsApp numbers you send from. From 2026-10-01 each gets 1,000 free service messages a month.",
+    "utility_in_service_window": "Share of utility messages (order updates, receipts) sent within 24 hours of the "
+                                 "customer writing to you. Under some cards these are free.",
+    "free_entry_point": "Share of all messages sent to people who wrote to you from a click-to-WhatsApp ad or a "
+                        "Facebook Page button: free for 72 hours.",
+    "templates_per_conversation": "Old conversation-based pricing only: how many templates of one kind a person "
+                                  "gets within 24 hours (they were billed as one conversation).",
+    "service_messages_per_conversation": "Old conversation-based pricing only: how many of your replies make up "
+                                         "one customer service conversation.",
+}
+# Where /how-meta-charges/ explains each estimate-wide field.
+HELP_SECTIONS = {
+    "on": "rules", "currency": "rules", "business_country": "authentication-international",
+    "auth_international": "authentication-international", "business_phone_numbers": "rules",
+    "utility_in_service_window": "service-window", "free_entry_point": "free-entry-point",
+    "templates_per_conversation": "rules", "service_messages_per_conversation": "rules",
+}
+DEFAULTS = {
+    "utility_in_service_window": Decimal(0), "free_entry_point": Decimal(0),
+    "templates_per_conversation": Decimal(1), "service_messages_per_conversation": Decimal(1),
+    "business_phone_numbers": 1,
+}
+
+
+def describe_errors(form: forms.Form) -> None:
+    """Every input names its error slot (``<id>_error``), which stays on the page empty when there is no
+    error: the slot is updated in place while the user types, and the input keeps pointing at it."""
+    for name, field in form.fields.items():
+        auto_id = form[name].auto_id
+        ids = ([f"{auto_id}_helptext"] if field.help_text else []) + [f"{auto_id}_error"]
+        field.widget.attrs["aria-describedby"] = " ".join(ids)
+
+
+class LineForm(forms.Form):
+    country = CountryField(label="Country", required=False,
+                           widget=forms.TextInput(attrs={"list": "country-list", "autocomplete": "off",
+                                                         "placeholder": "Type a country", "spellcheck": "false"}))
+    marketing = count_field("Marketing")
+    utility = count_field("Utility")
+    authentication = count_field("Authentication")
+    service = count_field("Service")
+    utility_in_service_window = share_field(ASSUMPTION_LABELS["utility_in_service_window"])
+    free_entry_point = share_field(ASSUMPTION_LABELS["free_entry_point"])
+    templates_per_conversation = per_conversation_field(ASSUMPTION_LABELS["templates_per_conversation"])
+    service_messages_per_conversation = per_conversation_field(ASSUMPTION_LABELS["service_messages_per_conversation"])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        describe_errors(self)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("country") and "country" not in self.errors:
+            if any(data.get(name) for name in COUNT_FIELDS):
+                self.add_error("country", "choose the recipients' country")
+        return data
+
+    def has_assumptions(self) -> bool:
+        return any(self[name].value() not in (None, "") for name in ASSUMPTION_FIELDS)
+
+    def has_assumption_errors(self) -> bool:
+        return any(name in self.errors for name in ASSUMPTION_FIELDS)
+
+    def is_blank(self) -> bool:
+        return not self.has_changed()
+
+    def to_line(self) -> EstimateLine:
+        data = self.cleaned_data
+        return EstimateLine(
+            country=data["country"],
+            **{name: data.get(name) or Decimal(0) for name in COUNT_FIELDS},
+            assumptions=AssumptionOverrides(**{name: data.get(name) for name in ASSUMPTION_FIELDS}),
+        )
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def clean(self):
+        """Lines are checked one by one (a bad line is left out, the others are priced): nothing here."""
+
+
+LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=1, max_num=MAX_LINES,
+                                    absolute_max=MAX_LINES, validate_max=True)
+
+
+class EstimateForm(forms.Form):
+    on = forms.DateField(label="Price on", required=False, widget=forms.DateInput(attrs={"type": "date"},
+                                                                                      format="%Y-%m-%d"))
+    currency = forms.ChoiceField(label="Currency", required=False, choices=[])
+    business_country = CountryField(label="Your business's country", required=False,
+                                    widget=forms.TextInput(attrs={"list": "country-list", "autocomplete": "off",
+                                                                  "placeholder": "Type a country",
+                                                                  "spellcheck": "false"}))
+    auth_international = forms.BooleanField(label="Eligible for authentication-international rates", required=False)
+    business_phone_numbers = forms.IntegerField(label="Business phone numbers", required=False, min_value=1,
+                                                max_value=MAX_PHONE_NUMBERS,
+                                                widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    utility_in_service_window = share_field(ASSUMPTION_LABELS["utility_in_service_window"])
+    free_entry_point = share_field(ASSUMPTION_LABELS["free_entry_point"])
+    templates_per_conversation = per_conversation_field(ASSUMPTION_LABELS["templates_per_conversation"])
+    service_messages_per_conversation = per_conversation_field(ASSUMPTION_LABELS["service_messages_per_conversation"])
+
+    def __init__(self, *args, currencies: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = [(c, c) for c in currencies]
+        self.fields["currency"].error_messages["invalid_choice"] = (
+            "there is no %(value)s rate card on that date; choose " + (" or ".join(currencies) or "another date"))
+        for name, text in HELP.items():
+            self.fields[name].help_text = text
+        describe_errors(self)
+        self.fields["business_phone_numbers"].error_messages.update(
+            min_value="must be 1 or more", max_value=f"must be at most {MAX_PHONE_NUMBERS:,}",
+            invalid="enter a whole number, e.g. 2")
+
+
+@dataclass
+class CalculatorInput:
+    """The page's form, read: the forms to show again and what can be priced."""
+
+    form: EstimateForm
+    formset: LineFormSet
+    on: date
+    currency: str | None
+    currencies: list[str]
+    request: EstimateRequest | None  # None when no line can be priced
+    line_forms: list[LineForm] = field(default_factory=list)  # the forms behind request.lines, in order
+    notices: list[str] = field(default_factory=list)  # fields left at their default until fixed
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.form.errors) or any(f.errors for f in self.formset.forms)
+
+
+def line_indexes(data: QueryDict) -> list[int]:
+    found = set()
+    pattern = re.compile(rf"^{PREFIX}-(\d+)-")
+    for key in data:
+        match = pattern.match(key)
+        if match and int(match.group(1)) < MAX_LINES:
+            found.add(int(match.group(1)))
+    return sorted(found)
+
+
+def with_management(data: QueryDict) -> QueryDict:
+    """The query with the formset's management form filled in where a hand-written URL lacks it."""
+    data = data.copy()
+    total = data.get(f"{PREFIX}-TOTAL_FORMS", "")
+    if not total.strip().isdigit():
+        indexes = line_indexes(data)
+        data[f"{PREFIX}-TOTAL_FORMS"] = str(indexes[-1] + 1 if indexes else 1)
+    elif int(total) > MAX_LINES:
+        data[f"{PREFIX}-TOTAL_FORMS"] = str(MAX_LINES)
+    data.setdefault(f"{PREFIX}-INITIAL_FORMS", "0")
+    return data
+
+
+def read_calculator(data: QueryDict | None, today: date, currencies_on) -> CalculatorInput:
+    """Read the page's query (None: a first visit, nothing typed yet).
+
+    ``currencies_on(date)`` lists the currencies with a card in force on a date.
+    """
+    notices: list[str] = []
+    if not data or not any(key in data for key in EstimateForm.base_fields) and not line_indexes(data):
+        currencies = currencies_on(today)
+        form = EstimateForm(initial={"on": today, "currency": _default_currency(currencies), **DEFAULTS},
+                            currencies=currencies)
+        return CalculatorInput(form, LineFormSet(prefix=PREFIX), today, _default_currency(currencies),
+                               currencies, None)
+    data = with_management(data)
+    on = _date_of(data.get("on", ""), today)
+    currencies = currencies_on(on)
+    if not data.get("on"):
+        data["on"] = on.isoformat()
+    if not data.get("currency") and currencies:
+        data["currency"] = _default_currency(currencies)
+    for name, default in DEFAULTS.items():  # absent from a hand-written link: shown with its default
+        if name not in data:
+            data[name] = _plain(default * HUNDRED) if name in SHARE_FIELDS else str(default)
+    form = EstimateForm(data, currencies=currencies)
+    formset = LineFormSet(data, prefix=PREFIX)
+    form.is_valid()
+    formset.is_valid()
+    cleaned = form.cleaned_data
+    if "on" in form.errors or not currencies:
+        on = today
+        if not currencies:
+            form.add_error("on", f"no rate card is in force on {data.get('on')}: choose a later date")
+        notices.append(f"Priced for today ({today.isoformat()}) until the date is fixed.")
+        currencies = currencies_on(today)
+    currency = cleaned.get("currency") or None
+    if "currency" in form.errors or currency not in currencies:
+        currency = _default_currency(currencies)
+        if currency:
+            notices.append(f"Priced in {currency} until the currency is fixed.")
+    for name, default in DEFAULTS.items():
+        if name in form.errors:
+            notices.append(f"{form.fields[name].label}: using {default} until the value is fixed.")
+    # A line whose country is known is priced without its wrong fields; one without a country cannot be.
+    good = [f for f in formset.forms if f.has_changed() and f.cleaned_data.get("country")]
+    line_notices = []
+    for number, line in enumerate(formset.forms, start=1):
+        if line.errors and line in good:
+            wrong = " and ".join(line.fields[name].label.lower() for name in line.errors if name in line.fields)
+            line_notices.append(f"Line {number}: {wrong} left out until fixed.")
+        elif line.errors:
+            line_notices.append(f"Line {number} left out until fixed.")
+    notices = line_notices + notices
+    request = None
+    if good:
+        request = EstimateRequest(
+            lines=tuple(f.to_line() for f in good),
+            assumptions=Assumptions(**{name: _value(cleaned, name) for name in ASSUMPTION_FIELDS}),
+            business_country=cleaned.get("business_country") or None,
+            auth_international=bool(cleaned.get("auth_international")),
+            business_phone_numbers=_value(cleaned, "business_phone_numbers"),
+        )
+    return CalculatorInput(form, formset, on, currency, currencies, request, good, notices)
+
+
+def _value(cleaned: dict, name: str):
+    value = cleaned.get(name)
+    return DEFAULTS[name] if value is None else value
+
+
+def _date_of(text: str, today: date) -> date:
+    try:
+        return date.fromisoformat(text.strip()) if text.strip() else today
+    except ValueError:
+        return today
+
+
+def _default_currency(currencies: list[str]) -> str | None:
+    if "USD" in currencies:
+        return "USD"
+    return currencies[0] if currencies else None
+
+
+def canonical_query(data: QueryDict) -> str:
+    """The query string that reproduces an estimate: the form's own fields, in a stable order."""
+    data = with_management(data)
+    keep = QueryDict(mutable=True)
+    for name in EstimateForm.base_fields:
+        if data.get(name, "") != "":
+            keep[name] = data[name]
+    total = int(data[f"{PREFIX}-TOTAL_FORMS"])
+    keep[f"{PREFIX}-TOTAL_FORMS"] = str(total)
+    for index in range(total):
+        for name in LineForm.base_fields:
+            key = f"{PREFIX}-{index}-{name}"
+            if data.get(key, "") != "":
+                keep[key] = data[key]
+    return keep.urlencode(safe=",")

@@ -1,0 +1,196 @@
+"""The OpenAPI 3.1 description of API v1, served at /api/v1/openapi.json and drawn at /api/v1/docs."""
+
+from __future__ import annotations
+
+from calculator.api_input import MAX_COMPARE_DATES, MAX_EVENTS, MAX_LINES, MAX_PHONE_NUMBERS
+
+COUNT = {"type": "number", "minimum": 0, "maximum": 10**12, "description": "Messages a month (may be fractional)."}
+SHARE = {"type": "number", "minimum": 0, "maximum": 1}
+PER_CONVERSATION = {"type": "number", "minimum": 1, "maximum": 10**6}
+DATE = {"type": "string", "format": "date", "example": "2026-11-01"}
+MONEY = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "description": "Decimal amount, rounded to the minor unit."}
+CATEGORY_AMOUNTS = {
+    "type": "object",
+    "properties": {c: MONEY for c in ("marketing", "utility", "authentication", "authentication_international", "service")},
+}
+ERRORS = {
+    "description": "Bad input: every offending field is named.",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["errors"],
+                "properties": {
+                    "errors": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["field", "message"],
+                            "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                        },
+                    }
+                },
+            },
+            "example": {"errors": [{"field": "lines[0].utility", "message": "must be zero or more"}]},
+        }
+    },
+}
+ASSUMPTIONS = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "utility_in_service_window": {**SHARE, "description": "Share of utility templates delivered inside an open customer service window."},
+        "free_entry_point": {**SHARE, "description": "Share of messages delivered inside free entry-point windows."},
+        "templates_per_conversation": {**PER_CONVERSATION, "description": "Same-category templates a user gets within 24 hours."},
+        "service_messages_per_conversation": {**PER_CONVERSATION, "description": "Free-form replies per service conversation."},
+    },
+}
+LINE = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "Recipients named by exactly one of market, country or phone, with monthly counts.",
+    "properties": {
+        "market": {"type": "string", "example": "Rest of Africa"},
+        "country": {"type": "string", "pattern": "^[A-Za-z]{2}$", "example": "IN"},
+        "phone": {"type": "string", "example": "+18095550100"},
+        "marketing": COUNT,
+        "utility": COUNT,
+        "authentication": COUNT,
+        "service": COUNT,
+        "assumptions": ASSUMPTIONS,
+    },
+}
+BUSINESS = {
+    "currency": {"type": "string", "default": "USD", "example": "USD"},
+    "business_country": {"type": ["string", "null"], "pattern": "^[A-Za-z]{2}$", "example": "GB"},
+    "auth_international": {"type": "boolean", "default": False},
+    "business_phone_numbers": {"type": "integer", "minimum": 1, "maximum": MAX_PHONE_NUMBERS, "default": 1},
+}
+ESTIMATE_REQUEST = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["lines"],
+    "properties": {
+        "on": DATE,
+        "compare_on": {"type": "array", "items": DATE, "maxItems": MAX_COMPARE_DATES},
+        **BUSINESS,
+        "assumptions": ASSUMPTIONS,
+        "lines": {"type": "array", "items": LINE, "minItems": 1, "maxItems": MAX_LINES},
+    },
+    "example": {
+        "on": "2026-11-01",
+        "currency": "USD",
+        "business_country": "GB",
+        "lines": [{"country": "IN", "marketing": 100000, "utility": 250000}, {"phone": "+18095550100", "utility": 1000}],
+    },
+}
+RATE_CARD = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "effective_from": DATE,
+        "pricing_model": {"enum": ["conversation", "message"]},
+        "currency": {"type": "string"},
+        "rules": {"type": "object"},
+    },
+}
+ESTIMATE = {
+    "type": "object",
+    "properties": {
+        "on": DATE,
+        "rate_card": RATE_CARD,
+        "total": MONEY,
+        "list_total": MONEY,
+        "tier_savings": MONEY,
+        "by_category": CATEGORY_AMOUNTS,
+        "by_market": {"type": "array", "items": {"type": "object"}},
+        "warnings": {"type": "array", "items": {"type": "string"}},
+    },
+}
+EVENT = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["at", "user", "kind"],
+    "properties": {
+        "at": {"type": "string", "format": "date-time", "example": "2026-11-02T03:00:00Z"},
+        "user": {"type": "string", "example": "+919800000001"},
+        "kind": {"enum": ["user_message", "template", "message"]},
+        "category": {"enum": ["marketing", "utility", "authentication"]},
+        "entry_point": {"type": "boolean"},
+    },
+}
+REPLAY_REQUEST = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["events"],
+    "properties": {
+        "cards_on": {"type": "array", "items": DATE, "minItems": 1, "maxItems": MAX_COMPARE_DATES},
+        **BUSINESS,
+        "events": {"type": "array", "items": EVENT, "minItems": 1, "maxItems": MAX_EVENTS},
+    },
+}
+
+
+def json_body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def openapi_document(server: str) -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "WhatsApp Business Platform pricing API",
+            "version": "1",
+            "description": "What Meta charges for a message mix or an exact timeline, under the card in force on a "
+            "date and under any other card for comparison. Amounts are decimal strings rounded to the "
+            "currency's minor unit; counts are numbers.",
+        },
+        "servers": [{"url": server.rstrip("/")}],
+        "paths": {
+            "/api/v1/markets/resolve": {
+                "get": {
+                    "summary": "The market a phone number or country is billed as on a date",
+                    "parameters": [
+                        {"name": "phone", "in": "query", "schema": {"type": "string"}, "example": "+18095550100"},
+                        {"name": "country", "in": "query", "schema": {"type": "string"}, "example": "DO"},
+                        {"name": "on", "in": "query", "schema": DATE},
+                    ],
+                    "responses": {
+                        "200": {"description": "The market.", "content": {"application/json": {"schema": {"type": "object"}}}},
+                        "400": ERRORS,
+                    },
+                }
+            },
+            "/api/v1/estimate": {
+                "post": {
+                    "summary": "Price a monthly message mix, compared with other cards",
+                    "requestBody": json_body(ESTIMATE_REQUEST),
+                    "responses": {
+                        "200": {
+                            "description": "One estimate per card: estimates[0] for `on`, then one per compare_on date.",
+                            "content": {"application/json": {"schema": {
+                                "type": "object",
+                                "properties": {
+                                    "currency": {"type": "string"},
+                                    "estimates": {"type": "array", "items": ESTIMATE},
+                                    "lines": {"type": "array", "items": {"type": "object"}},
+                                },
+                            }}},
+                        },
+                        "400": ERRORS,
+                    },
+                }
+            },
+            "/api/v1/replay": {
+                "post": {
+                    "summary": "Price exact timelines event by event",
+                    "requestBody": json_body(REPLAY_REQUEST),
+                    "responses": {
+                        "200": {"description": "One result per card in cards_on.", "content": {"application/json": {"schema": {"type": "object"}}}},
+                        "400": ERRORS,
+                    },
+                }
+            },
+        },
+    }

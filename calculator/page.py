@@ -1,0 +1,140 @@
+"""What the calculator page shows, computed from its query: the forms, the priced regimes, the charts,
+and the rows of its tables (so the template only lays them out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.http import QueryDict
+from django.utils import timezone
+
+from calculator import charts
+from calculator.cards import Catalog
+from calculator.engine.cards import CATEGORIES
+from calculator.engine.estimate import EstimateResult, TierStatus
+from calculator.engine.money import ZERO
+from calculator.forms import PREFIX, CalculatorInput, LineForm, canonical_query, country_names, read_calculator
+from calculator.mixes import MIXES
+from calculator.paste import PasteForm, PasteResult
+from calculator.regimes import Regime, price_regimes
+
+FREE_LABELS = {
+    "service_window": "free inside the customer's 24-hour window",
+    "entry_point": "free after an ad or Page button",
+    "allowance": "covered by the free service allowance",
+}
+
+
+@dataclass
+class CategoryRow:
+    category: str
+    charged: Decimal
+    amounts: list[Decimal]  # one per regime, the card in force first
+
+
+@dataclass
+class TierRow:
+    market: str
+    status: TierStatus
+
+    @property
+    def reached(self) -> str:
+        if self.status.tier_index == 0:
+            return "list rate"
+        return f"tier {self.status.tier_index} of {self.status.tier_count - 1}"
+
+
+@dataclass
+class Page:
+    input: CalculatorInput
+    query: str  # the canonical query string of this estimate ("" on a first visit)
+    regimes: list[Regime] = field(default_factory=list)
+    comparison_figure: dict | None = None
+    tier_figure: dict | None = None
+    markets: dict[int, str] = field(default_factory=dict)  # line form index: the market it is billed as
+    paste_form: PasteForm | None = None
+    pasted: PasteResult | None = None
+
+    @property
+    def current(self) -> Regime | None:
+        return self.regimes[0] if self.regimes else None
+
+    @property
+    def result(self) -> EstimateResult | None:
+        return self.regimes[0].result if self.regimes else None
+
+    @property
+    def comparisons(self) -> list[Regime]:
+        return self.regimes[1:]
+
+    def category_rows(self) -> list[CategoryRow]:
+        rows = []
+        for category in CATEGORIES:
+            amounts = [r.result.by_category.get(category, ZERO) for r in self.regimes]
+            charged = self.result.charged_by_category.get(category, ZERO)
+            if charged or any(amounts):
+                rows.append(CategoryRow(category, charged, amounts))
+        return rows
+
+    def free_rows(self) -> list[tuple[str, Decimal]]:
+        return [(FREE_LABELS[reason], count) for reason, count in self.result.free_by_reason.items() if count > 0]
+
+    def charged_total(self) -> Decimal:
+        return sum(self.result.charged_by_category.values(), ZERO)
+
+    def tier_rows(self) -> list[TierRow]:
+        return [TierRow(market, status) for market, status in charts.tier_panels(self.result)]
+
+    def warnings(self) -> list[str]:
+        found = list(self.result.warnings)
+        for regime in self.comparisons:
+            found += [f"{regime.card.name}: {w}" for w in regime.result.warnings if w not in self.result.warnings]
+        return found
+
+    def context(self, **extra) -> dict:
+        return {"page": self, "calc": self.input, "mixes": MIXES, "countries": country_names(), "prefix": PREFIX,
+                "paste_form": self.paste_form or PasteForm(), **extra}
+
+
+def build_page(data: QueryDict | None, catalog: Catalog) -> Page:
+    calc = read_calculator(data, timezone.localdate(), catalog.currencies)
+    page = Page(calc, canonical_query(_with_defaults(data, calc)) if data else "")
+    market_map = catalog.market_map(calc.on)
+    for index, form in enumerate(calc.formset.forms):
+        code = getattr(form, "cleaned_data", {}).get("country") if form.is_bound else None
+        if code:
+            page.markets[index] = market_map.resolve_country(code).market
+    if calc.request is None or calc.currency is None:
+        return page
+    regimes, problems = price_regimes(catalog, calc.request, calc.currency, calc.on)
+    if problems:
+        _show_problems(calc, problems)
+        return page
+    page.regimes = regimes
+    page.comparison_figure = charts.comparison_figure(regimes)
+    page.tier_figure = charts.tier_figure(regimes[0].result, catalog.card_in_force(calc.currency, calc.on))
+    return page
+
+
+def _with_defaults(data: QueryDict, calc: CalculatorInput) -> QueryDict:
+    """The query with the date and currency it was priced with, so the URL keeps meaning the same."""
+    data = data.copy()
+    if not data.get("on"):
+        data["on"] = calc.on.isoformat()
+    if not data.get("currency") and calc.currency:
+        data["currency"] = calc.currency
+    return data
+
+
+def _show_problems(calc: CalculatorInput, problems: list[tuple[str, str]]) -> None:
+    """Problems found while pricing ("lines[2].country", "on") shown beside their fields."""
+    for name, message in problems:
+        if name.startswith("lines["):
+            index, _, field_name = name[len("lines["):].partition("].")
+            form = calc.line_forms[int(index)]
+            form.add_error(field_name if field_name in LineForm.base_fields else "country", message)
+        elif name in calc.form.fields:
+            calc.form.add_error(name, message)
+        else:
+            calc.notices.append(message)

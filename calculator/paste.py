@@ -1,0 +1,160 @@
+"""Paste numbers: a list of recipients' phone numbers becomes estimate lines, one per country.
+
+The text is one number a line, or CSV with the numbers in one column (found by its header, "phone",
+"mobile", "number"..., or else as the first cell of a row that looks like a phone number). Each
+distinct number is one recipient; numbers that cannot be read are listed back with their line.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.http import QueryDict
+
+from calculator.forms import PREFIX, LineForm, country_code, country_names, with_management
+from ratecards.markets import InvalidPhoneNumber, MarketMap
+
+MAX_NUMBERS = 50_000
+MAX_SHOWN_INVALID = 50
+HEADER_WORDS = ("phone", "mobile", "msisdn", "number", "whatsapp", "wa_id", "cell", "tel")
+PHONE_LIKE = re.compile(r"^\s*\+?[\d\s().\-/]{6,}\s*$")
+
+
+class PasteForm(forms.Form):
+    numbers = forms.CharField(
+        label="Phone numbers", widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "autocomplete": "off",
+                                                            "placeholder": "+91 98765 43210\n+55 11 91234-5678\n..."}),
+        help_text="One number a line with its country code, or paste a CSV file's rows (the phone column is found "
+                  "by its header).",
+        max_length=MAX_NUMBERS * 40,
+    )
+    category = forms.ChoiceField(label="Count them as", initial="marketing", choices=[
+        ("marketing", "Marketing"), ("utility", "Utility"), ("authentication", "Authentication"),
+        ("service", "Service"),
+    ])
+    per_recipient = forms.DecimalField(label="Messages per person a month", initial=1, min_value=0,
+                                       max_value=10_000, decimal_places=2,
+                                       widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}))
+
+
+@dataclass
+class Invalid:
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass
+class PasteResult:
+    by_country: Counter = field(default_factory=Counter)  # ISO code: distinct recipients
+    markets: dict[str, str] = field(default_factory=dict)  # ISO code: market
+    invalid: list[Invalid] = field(default_factory=list)
+    duplicates: int = 0
+    too_many: bool = False
+
+    @property
+    def recipients(self) -> int:
+        return sum(self.by_country.values())
+
+    @property
+    def shown_invalid(self) -> list[Invalid]:
+        return self.invalid[:MAX_SHOWN_INVALID]
+
+    def countries(self) -> list[tuple[str, str, str, int]]:
+        """(code, name, market, recipients), most recipients first."""
+        names = country_names()
+        return [(code, names.get(code, code), self.markets[code], n) for code, n in self.by_country.most_common()]
+
+
+def _candidates(text: str) -> list[tuple[int, str]]:
+    """(line number, cell) for each row's phone cell; rows without one give their whole text."""
+    rows = list(csv.reader(text.splitlines()))
+    column = None
+    first = next((i for i, row in enumerate(rows) if any(cell.strip() for cell in row)), None)
+    if first is not None and len(rows[first]) > 1 and not any(PHONE_LIKE.match(cell) for cell in rows[first]):
+        headers = [cell.strip().lower() for cell in rows[first]]
+        column = next((i for i, h in enumerate(headers) if any(word in h for word in HEADER_WORDS)), None)
+        rows[first] = []  # a header row, not a number
+    found = []
+    for number, row in enumerate(rows, start=1):
+        cells = [cell.strip() for cell in row]
+        if not any(cells):
+            continue
+        if column is not None and column < len(cells):
+            found.append((number, cells[column]))
+        else:
+            found.append((number, next((cell for cell in cells if PHONE_LIKE.match(cell)), ",".join(row).strip())))
+    return found
+
+
+def read_numbers(text: str, market_map: MarketMap) -> PasteResult:
+    result = PasteResult()
+    seen = set()
+    candidates = _candidates(text)
+    if len(candidates) > MAX_NUMBERS:
+        result.too_many = True
+        candidates = candidates[:MAX_NUMBERS]
+    for line, cell in candidates:
+        try:
+            found = market_map.resolve_phone(cell)
+        except InvalidPhoneNumber as exc:
+            result.invalid.append(Invalid(line, cell[:60], str(exc)))
+            continue
+        if found.country is None:
+            result.invalid.append(Invalid(line, cell[:60], "not a number in any one country"))
+            continue
+        if found.e164 in seen:
+            result.duplicates += 1
+            continue
+        seen.add(found.e164)
+        result.by_country[found.country] += 1
+        result.markets[found.country] = found.market
+    return result
+
+
+def merge_lines(data: QueryDict, result: PasteResult, category: str, per_recipient: Decimal) -> QueryDict:
+    """The estimate's query with the pasted recipients added: to the line of the same country where
+    there is one, else as new lines; blank lines are dropped."""
+    data = with_management(data)
+    total = int(data[f"{PREFIX}-TOTAL_FORMS"])
+    lines = []
+    for index in range(total):
+        values = {name: data.get(f"{PREFIX}-{index}-{name}", "") for name in LineForm.base_fields}
+        if any(value.strip() for value in values.values()):
+            lines.append(values)
+    by_country = {country_code(line["country"]): line for line in lines if country_code(line["country"])}
+    for code, recipients in result.by_country.most_common():
+        messages = recipients * per_recipient
+        line = by_country.get(code)
+        if line is None:
+            line = by_country[code] = {name: "" for name in LineForm.base_fields} | {"country": code}
+            lines.append(line)
+        line[category] = _plain(_number(line[category]) + messages)
+    merged = data.copy()
+    for key in list(merged):
+        if key.startswith(f"{PREFIX}-") and key[len(PREFIX) + 1:].split("-")[0].isdigit():
+            del merged[key]
+    for index, line in enumerate(lines):
+        for name, value in line.items():
+            if value != "":
+                merged[f"{PREFIX}-{index}-{name}"] = value
+    merged[f"{PREFIX}-TOTAL_FORMS"] = str(max(len(lines), 1))
+    return merged
+
+
+def _number(text: str) -> Decimal:
+    try:
+        return Decimal(re.sub(r"[\s,_]", "", text or "") or "0")
+    except InvalidOperation:
+        return Decimal(0)
+
+
+def _plain(number: Decimal) -> str:
+    text = f"{number:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+

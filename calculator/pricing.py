@@ -1,0 +1,130 @@
+"""From a validated request to engine results: choose the cards, check the lines, run the engine.
+
+Shared by the JSON API and the calculator page. Problems come back as (field, message) pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from calculator.cards import Catalog, NoCard
+from calculator.engine.cards import CardSnapshot
+from calculator.engine.estimate import EstimateRequest, EstimateResult, LineError, estimate
+from calculator.engine.replay import Event, EventError, ReplayRequest, ReplayResult, replay
+from ratecards.markets import InvalidPhoneNumber, MarketMap, UnknownCountry
+
+Problems = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class PricedDate:
+    field: str  # "on" or "compare_on[0]": where the date came from, for messages
+    on: date
+
+
+def default_comparison(catalog: Catalog, currency: str, on: date) -> list[date]:
+    """The latest conversation-based card, so every estimate shows the old model against the new."""
+    old = catalog.latest_conversation_card(currency)
+    if old is None or old.effective_from > on:
+        return []
+    return [old.effective_from]
+
+
+def check_lines(catalog: Catalog, request: EstimateRequest, on: date) -> Problems:
+    """Every line that names no market we can price, named by its field (the engine stops at the first)."""
+    market_map = catalog.market_map(on)
+    known_markets = catalog.market_names()
+    problems: Problems = []
+    for index, line in enumerate(request.lines):
+        if line.market is not None and line.market not in known_markets:
+            problems.append((f"lines[{index}].market", f"'{line.market}' is not a market; known: {', '.join(sorted(known_markets))}"))
+        if line.phone is not None:
+            try:
+                market_map.resolve_phone(line.phone)
+            except InvalidPhoneNumber as exc:
+                problems.append((f"lines[{index}].phone", str(exc)))
+        if line.country is not None:
+            try:
+                market_map.resolve_country(line.country)
+            except UnknownCountry as exc:
+                problems.append((f"lines[{index}].country", str(exc)))
+    return problems
+
+
+def market_map_for(catalog: Catalog, card: CardSnapshot, on: date) -> tuple[MarketMap, str | None]:
+    """The mapping in force on the date, unless the card has no rates for a market it introduced.
+
+    Meta publishes a new card when a market becomes standalone; where that card is missing (no USD
+    card was found for 2026-07-01, when Hong Kong and others became standalone), the card is priced
+    with the mapping it was published with, and a warning says so.
+    """
+    on_date = catalog.market_map(on)
+    unpriced = sorted(m for m in on_date.markets if m not in card.rates)
+    if not unpriced:
+        return on_date, None
+    return card.market_map, (
+        f"{card.name} has no rates for {', '.join(unpriced)} (standalone markets on {on.isoformat()}); "
+        f"their numbers are priced as the card's own mapping of {card.effective_from.isoformat()} places them"
+    )
+
+
+def price_on_dates(
+    catalog: Catalog, request: EstimateRequest, currency: str, dates: list[PricedDate]
+) -> tuple[list[EstimateResult], Problems]:
+    problems = check_lines(catalog, request, dates[0].on)
+    cards = []
+    for priced in dates:
+        try:
+            cards.append(catalog.card_in_force(currency, priced.on))
+        except NoCard as exc:
+            problems.append((priced.field, f"no {currency} card is in force on {priced.on.isoformat()}: {exc}"))
+    if problems:
+        return [], problems
+    results = []
+    for priced, card in zip(dates, cards):
+        market_map, warning = market_map_for(catalog, card, priced.on)
+        try:
+            result = estimate(card, request, on=priced.on, market_map=market_map)
+        except LineError as exc:
+            return [], [(f"lines[{exc.index}].{exc.field}", exc.message)]
+        if warning:
+            result = replace(result, warnings=result.warnings + (warning,))
+        results.append(result)
+    return results, []
+
+
+def replay_events(catalog: Catalog, parsed) -> tuple[list[ReplayResult], Problems]:
+    """Price a timeline with the card of each `cards_on` date, or each event with the card of its time."""
+    events = tuple(Event(e.at, e.user, e.kind, e.category, e.entry_point) for e in parsed.events)
+    request = ReplayRequest(events, parsed.business_country, parsed.auth_international, parsed.business_phone_numbers)
+    currency = parsed.currency
+    try:
+        if parsed.cards_on is None:
+            problems = _events_without_card(catalog, currency, events)
+            if problems:
+                return [], problems
+            return [replay(request, lambda at: catalog.card_in_force(currency, at.date()), catalog.market_map_by_period())], []
+        cards, problems = [], []
+        for index, on in enumerate(parsed.cards_on):
+            try:
+                cards.append((on, catalog.card_in_force(currency, on)))
+            except NoCard as exc:
+                problems.append((f"cards_on[{index}]", f"no {currency} card is in force on {on.isoformat()}: {exc}"))
+        if problems:
+            return [], problems
+        return [replay(request, card, lambda day, card=card, on=on: market_map_for(catalog, card, on)[0])
+                for on, card in cards], []
+    except EventError as exc:
+        return [], [(f"events[{exc.index}].{exc.field}", exc.message)]
+
+
+def _events_without_card(catalog: Catalog, currency: str, events, most: int = 20) -> Problems:
+    first = catalog.earliest(currency)
+    problems = []
+    for index, event in enumerate(events):
+        if first is None or event.at.date() < first.effective_from:
+            problems.append((f"events[{index}].at", f"no {currency} card is in force on {event.at.date().isoformat()}"))
+            if len(problems) >= most:
+                break
+    return problems

@@ -1,0 +1,167 @@
+"""The calculator page: one GET form whose URL is the estimate, results rendered as template partials.
+
+A plain request gets the whole page; an htmx request gets only what changed: the results
+(``#estimate-result``) plus out-of-band updates beside the inputs (each line's market, field errors,
+the currency list), or the whole ``#calculator`` for a ready-made mix or pasted numbers. The inputs
+being typed in are never swapped. Form errors are part of the page (status 200); the estimate is
+priced from every line and field that is valid.
+"""
+
+from __future__ import annotations
+
+import csv
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from calculator.cards import Catalog
+from calculator.forms import PREFIX, CalculatorInput, LineForm, canonical_query, read_calculator, with_management
+from calculator.page import Page, build_page
+from calculator.paste import PasteForm, merge_lines, read_numbers
+from calculator.regimes import Regime
+from pricing_site.ratelimit import rate_limited
+
+PAGE = "calculator/index.html"
+
+
+def _respond(request: HttpRequest, page: Page, *, push: bool = False) -> HttpResponse:
+    if not request.htmx or request.htmx.history_restore_request:
+        return render(request, PAGE, page.context())
+    if request.htmx.target == "calculator":
+        response = render(request, f"{PAGE}#calculator", page.context())
+    else:
+        response = render(request, f"{PAGE}#estimate-update", page.context())
+    if page.query:
+        response["HX-Push-Url" if push else "HX-Replace-Url"] = f"{reverse('calculator')}?{page.query}"
+    return response
+
+
+@rate_limited("calculator")
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    data = request.GET
+    if "add_line" in data or "remove_line" in data:
+        return HttpResponseRedirect(f"{reverse('calculator')}?{_lines_changed(data)}")
+    page = build_page(data if data else None, Catalog())
+    if data.get("format") == "csv":
+        return _csv_response(page)
+    return _respond(request, page, push=bool(request.htmx) and request.htmx.target == "calculator")
+
+
+@rate_limited("calculator")
+@require_GET
+def estimate_csv(request: HttpRequest) -> HttpResponse:
+    return _csv_response(build_page(request.GET, Catalog()))
+
+
+@rate_limited("calculator")
+@require_POST
+def paste_numbers(request: HttpRequest) -> HttpResponse:
+    catalog = Catalog()
+    form = PasteForm(request.POST)
+    data = _estimate_fields(request.POST)
+    pasted = None
+    if form.is_valid():
+        on = read_calculator(data, timezone.localdate(), catalog.currencies).on
+        pasted = read_numbers(form.cleaned_data["numbers"], catalog.market_map(on))
+        data = merge_lines(data, pasted, form.cleaned_data["category"], form.cleaned_data["per_recipient"])
+        form = PasteForm(initial={"category": form.cleaned_data["category"],
+                                  "per_recipient": form.cleaned_data["per_recipient"]})
+    page = build_page(data, catalog)
+    page.paste_form, page.pasted = form, pasted
+    return _respond(request, page, push=True)
+
+
+@require_GET
+def how_meta_charges(request: HttpRequest) -> HttpResponse:
+    return render(request, "calculator/how_meta_charges.html")
+
+
+def _estimate_fields(data: QueryDict) -> QueryDict:
+    """The estimate's own fields from a POST that also carries the paste form and the CSRF token."""
+    kept = data.copy()
+    for name in ("csrfmiddlewaretoken", *PasteForm.base_fields):
+        kept.pop(name, None)
+    return kept
+
+
+def _lines_changed(data: QueryDict) -> str:
+    """Without JavaScript, "Add a line" and "Remove" submit the form: the same query, one line more or less."""
+    data = with_management(data)
+    total = int(data[f"{PREFIX}-TOTAL_FORMS"])
+    if "add_line" in data:
+        data[f"{PREFIX}-TOTAL_FORMS"] = str(total + 1)
+    removed = data.get("remove_line", "")
+    if removed.isdigit() and int(removed) < total:
+        gone = int(removed)
+        for index in range(gone, total):
+            for name in LineForm.base_fields:
+                source = f"{PREFIX}-{index + 1}-{name}"
+                target = f"{PREFIX}-{index}-{name}"
+                if source in data:
+                    data[target] = data[source]
+                else:
+                    data.pop(target, None)
+        data[f"{PREFIX}-TOTAL_FORMS"] = str(max(total - 1, 1))
+    data.pop("add_line", None)
+    data.pop("remove_line", None)
+    return canonical_query(data)
+
+
+CSV_HEADER = ["card", "effective_from", "rules", "in_force", "market", "category", "charged", "amount", "currency"]
+
+
+def _csv_response(page: Page) -> HttpResponse:
+    name = f"whatsapp-estimate-{page.input.on.isoformat()}.csv"
+    if not page.regimes:
+        response = HttpResponse(content_type="text/csv; charset=utf-8", status=400)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        writer = csv.writer(response)
+        writer.writerow(["field", "message"])
+        for field_name, message in _errors(page.input) or [("lines", "give at least one country with monthly counts")]:
+            writer.writerow([field_name, message])
+        return response
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    for regime in page.regimes:
+        writer.writerows(_csv_rows(regime))
+    return response
+
+
+def _csv_rows(regime: Regime) -> list[list[str]]:
+    result, card = regime.result, regime.result.card
+    head = [card.name, card.effective_from.isoformat(), regime.title, "yes" if regime.current else "no"]
+    currency = result.currency
+    rows = []
+    for market in result.by_market:
+        for category, amount in market.rounded_by_category.items():
+            charged = market.charged.get(category, 0)
+            if charged or amount:
+                rows.append(head + [market.market, category, _count(charged), str(amount), currency])
+        rows.append(head + [market.market, "all", _count(sum(market.charged.values())), str(market.rounded_total),
+                            currency])
+    for category, amount in result.rounded_by_category.items():
+        rows.append(head + ["all", category, _count(result.charged_by_category.get(category, 0)), str(amount),
+                            currency])
+    rows.append(head + ["all", "list_total", "", str(result.rounded_list_total), currency])
+    rows.append(head + ["all", "tier_savings", "", str(result.rounded_tier_savings), currency])
+    rows.append(head + ["all", "total", _count(sum(result.charged_by_category.values())), str(result.rounded_total),
+                        currency])
+    return rows
+
+
+def _count(value) -> str:
+    text = f"{value:.2f}"
+    return text[:-3] if text.endswith(".00") else text
+
+
+def _errors(calc: CalculatorInput) -> list[tuple[str, str]]:
+    found = [(name, message) for name, messages in calc.form.errors.items() for message in messages]
+    for index, form in enumerate(calc.formset.forms):
+        found += [(f"{PREFIX}-{index}-{name}", message) for name, messages in form.errors.items()
+                  for message in messages]
+    return found

@@ -1,0 +1,357 @@
+"""Providers' own price plans, on top of Meta's rates, and the exchange rates quotes may need.
+
+A plan is either money (dated terms: markups, fees, platform fee, discount, in the plan's currency) or
+credits (a dated credit table per region and category; the shipped example table is the first plan).
+What must always hold is a database constraint; overlapping dates need several rows, so `clean()`
+refuses them with a message (the admin calls it). The arithmetic is in `plans.pricing` (no ORM).
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+
+CREDIT_TABLE = Path(__file__).resolve().parent.parent / "ratecards" / "data" / "credit-ratios-example.csv"
+
+
+CURRENCY_HELP = "ISO 4217, three capital letters, e.g. USD."
+
+
+class PlanUnit(models.TextChoices):
+    MONEY = "money", "Money"
+    CREDITS = "credits", "Credits"
+
+
+def is_currency_code(text: str) -> bool:
+    return len(text) == 3 and text.isascii() and text.isalpha() and text.isupper()
+
+
+def periods_overlap(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
+    return max(a_from, b_from) <= min(a_to or date.max, b_to or date.max)
+
+
+def period_text(start: date, end: date | None) -> str:
+    return f"{start.isoformat()} to {end.isoformat() if end else 'open'}"
+
+
+class PricePlan(models.Model):
+    name = models.CharField(max_length=100, unique=True, help_text="Quotes and the API name the plan by this.")
+    unit = models.CharField(max_length=10, choices=PlanUnit.choices, default=PlanUnit.MONEY)
+    currency = models.CharField(
+        max_length=3, blank=True, help_text="ISO 4217 currency of the plan's fees; required for money plans."
+    )
+    notes = models.TextField(blank=True, help_text="Internal; never shown on a quote.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(unit__in=["money", "credits"]), name="plan_unit_known"),
+            models.CheckConstraint(condition=Q(unit="credits") | ~Q(currency=""), name="money_plan_has_currency"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.unit == PlanUnit.MONEY and not self.currency:
+            raise ValidationError({"currency": "A money plan needs the currency of its fees (e.g. USD)."})
+        if self.currency and not is_currency_code(self.currency):
+            raise ValidationError({"currency": CURRENCY_HELP})
+
+    @property
+    def is_credits(self) -> bool:
+        return self.unit == PlanUnit.CREDITS
+
+    def terms_on(self, on: date) -> "PlanTerms | None":
+        return self.terms.filter(
+            Q(effective_to__isnull=True) | Q(effective_to__gte=on), effective_from__lte=on
+        ).order_by("-effective_from").first()
+
+    def credit_table_on(self, on: date) -> dict[tuple[str, str], Decimal | None]:
+        """(region, category) -> credits per conversation (None: not offered) for the rows in force."""
+        rows = self.credit_rates.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on), effective_from__lte=on)
+        return {(r.region, r.category): r.credits for r in rows}
+
+
+def _money_field(help_text: str) -> models.DecimalField:
+    return models.DecimalField(max_digits=12, decimal_places=4, default=Decimal(0), help_text=help_text)
+
+
+def _percent_field(help_text: str) -> models.DecimalField:
+    return models.DecimalField(max_digits=7, decimal_places=3, default=Decimal(0), help_text=help_text)
+
+
+FEE_FIELDS = ("fee_per_message", "fee_per_conversation", "fee_per_receptive_window", "monthly_fee")
+MARKUP_FIELDS = {
+    "marketing": "markup_marketing", "utility": "markup_utility",
+    "authentication": "markup_authentication", "service": "markup_service",
+}
+
+
+class PlanTerms(models.Model):
+    """A money plan's prices from one date (to an optional last day), in the plan's currency."""
+
+    plan = models.ForeignKey(PricePlan, on_delete=models.CASCADE, related_name="terms")
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True, help_text="Last day in force (inclusive); empty: open.")
+    markup_marketing = _percent_field("Percent of Meta's marketing cost added.")
+    markup_utility = _percent_field("Percent of Meta's utility cost added.")
+    markup_authentication = _percent_field("Percent of Meta's authentication cost added (also international).")
+    markup_service = _percent_field("Percent of Meta's service cost added.")
+    fee_per_message = _money_field("Per message Meta charges (the messages behind a charged conversation).")
+    fee_per_conversation = _money_field("Per conversation (derived from the estimate on per-message cards).")
+    fee_per_receptive_window = _money_field("Per user-initiated (receptive) window, charged or not by Meta.")
+    charge_utility_in_window = models.BooleanField(
+        default=False,
+        help_text="Charge utility templates inside an open service window even where Meta does not "
+        "(at Meta's utility list rate plus the utility markup, plus the message fee).",
+    )
+    monthly_fee = _money_field("Monthly platform fee.")
+    discount_percent = _percent_field("Percent off the provider's whole price, platform fee included.")
+
+    class Meta:
+        ordering = ["plan", "effective_from"]
+        verbose_name = "plan terms"
+        verbose_name_plural = "plan terms"
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "effective_from"], name="one_terms_per_plan_and_date"),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+                name="plan_terms_dates_in_order",
+            ),
+            *[models.CheckConstraint(condition=Q(**{f"{name}__gte": 0}), name=f"plan_terms_{name}_not_negative")
+              for name in (*FEE_FIELDS, *MARKUP_FIELDS.values())],
+            models.CheckConstraint(condition=Q(discount_percent__gte=0, discount_percent__lte=100),
+                                   name="plan_terms_discount_0_to_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} from {self.effective_from.isoformat()}"
+
+    def clean(self) -> None:
+        errors = {}
+        for name in (*FEE_FIELDS, *MARKUP_FIELDS.values()):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                errors[name] = "Must be zero or more (a fee or markup cannot be negative; use the discount)."
+        if self.discount_percent is not None and not 0 <= self.discount_percent <= 100:
+            errors["discount_percent"] = "A percentage from 0 to 100."
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            errors["effective_to"] = "Must not be before the first day."
+        if errors:
+            raise ValidationError(errors)
+        if self.plan_id and self.effective_from:
+            if self.plan.is_credits:
+                raise ValidationError(f"{self.plan} is a credit plan: its prices are its credit rates, not terms.")
+            for other in PlanTerms.objects.filter(plan_id=self.plan_id).exclude(pk=self.pk):
+                if periods_overlap(self.effective_from, self.effective_to, other.effective_from, other.effective_to):
+                    raise ValidationError(
+                        f"These dates ({period_text(self.effective_from, self.effective_to)}) overlap the terms "
+                        f"of {period_text(other.effective_from, other.effective_to)}: end those first."
+                    )
+
+    def as_terms(self):
+        from plans.pricing import PlanTerms as Terms
+
+        return Terms(
+            markup_percent={category: getattr(self, name) for category, name in MARKUP_FIELDS.items()},
+            fee_per_message=self.fee_per_message, fee_per_conversation=self.fee_per_conversation,
+            fee_per_receptive_window=self.fee_per_receptive_window,
+            charge_utility_in_window=self.charge_utility_in_window,
+            monthly_fee=self.monthly_fee, discount_percent=self.discount_percent,
+        )
+
+
+class CreditCategory(models.TextChoices):
+    MARKETING = "marketing", "Marketing"
+    UTILITY = "utility", "Utility"
+    AUTHENTICATION = "authentication", "Authentication"
+    SERVICE = "service", "Service"
+    BUSINESS_INITIATED = "business_initiated", "Business-initiated (before 2023-06-01)"
+    USER_INITIATED = "user_initiated", "User-initiated (before 2023-06-01)"
+
+
+class CreditRate(models.Model):
+    """Credits charged per conversation for a region (Meta market name) and category, over dates."""
+
+    plan = models.ForeignKey(PricePlan, on_delete=models.CASCADE, related_name="credit_rates")
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    region = models.CharField(max_length=80)
+    category = models.CharField(max_length=32, choices=CreditCategory.choices)
+    credits = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, help_text="Empty where the plan does not offer it (N/A)."
+    )
+
+    class Meta:
+        ordering = ["plan", "effective_from", "region", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "effective_from", "region", "category"], name="one_credit_rate_per_plan_date_region_category"
+            ),
+            models.CheckConstraint(condition=Q(credits__isnull=True) | Q(credits__gte=0), name="credits_not_negative"),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+                name="credit_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.region} {self.category}: {self.credits if self.credits is not None else 'N/A'}"
+
+    def clean(self) -> None:
+        if self.credits is not None and self.credits < 0:
+            raise ValidationError({"credits": "Must be zero or more; leave empty where the plan does not offer it."})
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            raise ValidationError({"effective_to": "Must not be before the first day."})
+        if not (self.plan_id and self.effective_from):
+            return
+        siblings = CreditRate.objects.filter(plan_id=self.plan_id, region=self.region, category=self.category)
+        for other in siblings.exclude(pk=self.pk):
+            if periods_overlap(self.effective_from, self.effective_to, other.effective_from, other.effective_to):
+                raise ValidationError(
+                    f"{self.region} {self.category} already has credits for "
+                    f"{period_text(other.effective_from, other.effective_to)}, which overlaps these dates."
+                )
+
+
+class ExchangeRate(models.Model):
+    """1 `base` = `rate` `quote`, from a date: entered by an admin, never invented.
+
+    The rate in force on a date is the latest with effective_from on or before it. A quote that needs a
+    conversion uses it (or the inverse of the opposite pair) and says so.
+    """
+
+    base = models.CharField(max_length=3, help_text=CURRENCY_HELP)
+    quote = models.CharField(max_length=3, help_text=CURRENCY_HELP)
+    rate = models.DecimalField(max_digits=18, decimal_places=8, help_text="How many `quote` one `base` buys.")
+    effective_from = models.DateField()
+    source = models.CharField(max_length=200, blank=True, help_text="Where the rate comes from; shown on quotes.")
+
+    class Meta:
+        ordering = ["base", "quote", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["base", "quote", "effective_from"], name="one_exchange_rate_per_pair_and_date"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="exchange_rate_positive"),
+            models.CheckConstraint(condition=~Q(base=models.F("quote")), name="exchange_rate_two_currencies"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.base} = {self.rate.normalize():f} {self.quote} from {self.effective_from.isoformat()}"
+
+    def clean(self) -> None:
+        errors = {}
+        for name in ("base", "quote"):
+            if not is_currency_code(getattr(self, name) or ""):
+                errors[name] = CURRENCY_HELP
+        if self.rate is not None and self.rate <= 0:
+            errors["rate"] = "Must be more than zero."
+        if not errors and self.base == self.quote:
+            errors["quote"] = "Must differ from the base currency."
+        if errors:
+            raise ValidationError(errors)
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """How amounts in one currency become another on a quote, and where the figure comes from."""
+
+    base: str
+    quote: str
+    rate: Decimal  # multiply `base` amounts by this
+    entered: ExchangeRate | None  # None when base == quote
+
+    @property
+    def needed(self) -> bool:
+        return self.base != self.quote
+
+    @property
+    def inverse(self) -> bool:
+        return self.entered is not None and self.entered.base != self.base
+
+    def description(self) -> str:
+        if not self.needed:
+            return ""
+        entered = self.entered
+        how = (f"the inverse of 1 {entered.base} = {entered.rate.normalize():f} {entered.quote}" if self.inverse
+               else f"1 {entered.base} = {entered.rate.normalize():f} {entered.quote}")
+        source = f", source: {entered.source}" if entered.source else ""
+        return f"{self.base} amounts converted to {self.quote} at {how} (in force from " \
+               f"{entered.effective_from.isoformat()}{source})"
+
+
+class NoExchangeRate(LookupError):
+    pass
+
+
+def conversion(base: str, quote: str, on: date) -> Conversion:
+    """The admin's rate from base to quote in force on the date (or the inverse of quote to base)."""
+    if base == quote:
+        return Conversion(base, quote, Decimal(1), None)
+    direct = ExchangeRate.objects.filter(base=base, quote=quote, effective_from__lte=on).order_by("-effective_from").first()
+    inverse = ExchangeRate.objects.filter(base=quote, quote=base, effective_from__lte=on).order_by("-effective_from").first()
+    if direct is not None and (inverse is None or direct.effective_from >= inverse.effective_from):
+        return Conversion(base, quote, direct.rate, direct)
+    if inverse is not None:
+        return Conversion(base, quote, Decimal(1) / inverse.rate, inverse)
+    raise NoExchangeRate(
+        f"there is no {base} to {quote} exchange rate in force on {on.isoformat()}: an admin must enter one "
+        "(Price plans > Exchange rates) before this quote can be made"
+    )
+
+
+def parse_credit_table(text: str) -> list[dict]:
+    """Rows of a credit table CSV (plan,effective_from,effective_to,region,category,credits_per_conversation).
+
+    Every row is checked first; a bad row raises ValidationError naming its line.
+    """
+    reader = csv.DictReader(text.splitlines())
+    expected = {"plan", "effective_from", "effective_to", "region", "category", "credits_per_conversation"}
+    if set(reader.fieldnames or []) != expected:
+        raise ValidationError(f"line 1: the header must be {', '.join(sorted(expected))}")
+    rows, problems = [], []
+    for line, row in enumerate(reader, start=2):
+        try:
+            credits_text = row["credits_per_conversation"].strip()
+            credits = None if credits_text.upper() == "N/A" else Decimal(credits_text)
+            if credits is not None and (not credits.is_finite() or credits < 0):
+                raise InvalidOperation
+            if row["category"] not in CreditCategory.values:
+                problems.append(f"line {line}, column category: unknown category '{row['category']}'")
+                continue
+            rows.append(
+                {
+                    "plan": row["plan"].strip(),
+                    "effective_from": date.fromisoformat(row["effective_from"]),
+                    "effective_to": date.fromisoformat(row["effective_to"]) if row["effective_to"] else None,
+                    "region": row["region"].strip(),
+                    "category": row["category"],
+                    "credits": credits,
+                }
+            )
+        except (InvalidOperation, ValueError):
+            problems.append(f"line {line}: '{row}' has a bad date or credit figure")
+    if problems:
+        raise ValidationError(problems)
+    return rows
+
+
+def load_credit_table(text: str | None = None) -> int:
+    """Load a credit table (default: the shipped example) as credit plans; returns rows written."""
+    rows = parse_credit_table(text if text is not None else CREDIT_TABLE.read_text(encoding="utf-8"))
+    with transaction.atomic():
+        plans = {}
+        for name in sorted({r["plan"] for r in rows}):
+            plans[name], _ = PricePlan.objects.get_or_create(
+                name=name, defaults={"unit": PlanUnit.CREDITS, "notes": "Example credit table of one messaging vendor."}
+            )
+        CreditRate.objects.filter(plan__in=plans.values()).delete()
+        CreditRate.objects.bulk_create(CreditRate(plan=plans[r.pop("plan")], **r) for r in rows)
+    return len(rows)

@@ -1,0 +1,350 @@
+"""A provider's price on top of Meta's, for one estimate: pure Python, Decimal, no ORM.
+
+Three steps, each a function of frozen inputs:
+
+1. ``derive_usage`` reads an estimate (its request, its result and the card) and says, per market, what
+   a provider bills on: Meta's cost per category, charged messages, conversations, user-initiated
+   ("receptive") windows and utility templates inside an open window. Where the card does not count
+   something itself, it is derived from the estimate's inputs, per line, with the line's assumptions:
+
+   - receptive windows = service / service_messages_per_conversation (every user-initiated window,
+     whether Meta charges it or not);
+   - utility inside the window = utility x (1 - free_entry_point) x utility_in_service_window, only
+     where the card frees utility in the window (elsewhere Meta already charges them);
+   - on a per-message card, conversations = charged messages / templates_per_conversation (service:
+     / service_messages_per_conversation); on a conversation card, messages = charged conversations x
+     those figures, i.e. the messages behind them. Meta's own counts are used as they are.
+
+2. ``price_plan`` applies a money plan (``PlanTerms``): per category, Meta's cost plus the markup
+   (percent of Meta's cost), a fee per charged message and per conversation; utility inside the window
+   when the plan charges it (at the market's utility list rate plus the utility markup, plus the
+   message fee); a fee per receptive window; then the monthly platform fee, and the discount (percent)
+   off the whole. Meta's amounts are multiplied by ``meta_rate`` and the plan's fees by ``fee_rate``
+   first, when the quote is in another currency than the card or the plan (the rates are the admin's,
+   chosen by the caller).
+
+3. ``price_credits`` applies a credit table instead: credits per conversation by region (Meta's market
+   name) and category. Tables before 2023-06-01 have two categories (business- and user-initiated),
+   later ones four; ``None`` means the plan does not offer it (the table's ``N/A``).
+
+Amounts stay unrounded; the ``rounded_*`` properties round with ``round_money`` for display, each
+figure from its own unrounded value (a total is never the sum of rounded parts). Credits are rounded
+the same way, to two places (``CREDIT_UNIT`` has no minor unit of its own).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Mapping
+
+from calculator.engine.cards import CATEGORIES, CardSnapshot
+from calculator.engine.estimate import EstimateRequest, EstimateResult
+from calculator.engine.money import ZERO, round_money
+
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+CREDIT_UNIT = "credits"  # round_money's default minor unit (two places) applies
+MARKUP_CATEGORIES = ("marketing", "utility", "authentication", "service")
+TEMPLATE_CATEGORIES = ("marketing", "utility", "authentication", "authentication_international")
+LEGACY_CREDIT_CATEGORIES = ("business_initiated", "user_initiated")
+CREDIT_CATEGORIES = ("marketing", "utility", "authentication", "service")
+
+
+def markup_category(category: str) -> str:
+    """Authentication-international takes the authentication markup."""
+    return "authentication" if category == "authentication_international" else category
+
+
+def _frozen(values: Mapping[str, Decimal], keys=CATEGORIES) -> Mapping[str, Decimal]:
+    return MappingProxyType({key: values.get(key, ZERO) for key in keys})
+
+
+@dataclass(frozen=True, slots=True)
+class PlanTerms:
+    """A money plan's terms on one date. Fees are in the plan's currency; percentages are 0-100."""
+
+    markup_percent: Mapping[str, Decimal] = field(default_factory=dict)  # marketing, utility, authentication, service
+    fee_per_message: Decimal = ZERO
+    fee_per_conversation: Decimal = ZERO
+    fee_per_receptive_window: Decimal = ZERO
+    charge_utility_in_window: bool = False
+    monthly_fee: Decimal = ZERO
+    discount_percent: Decimal = ZERO
+
+    def __post_init__(self) -> None:
+        unknown = set(self.markup_percent) - set(MARKUP_CATEGORIES)
+        if unknown:
+            raise ValueError(f"markups are per {', '.join(MARKUP_CATEGORIES)}; unknown: {sorted(unknown)}")
+        object.__setattr__(self, "markup_percent", _frozen(self.markup_percent, MARKUP_CATEGORIES))
+        for name in ("fee_per_message", "fee_per_conversation", "fee_per_receptive_window", "monthly_fee"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be zero or more")
+        if any(value < 0 for value in self.markup_percent.values()):
+            raise ValueError("a markup must be zero or more (use the discount to sell below Meta's price)")
+        if not ZERO <= self.discount_percent <= HUNDRED:
+            raise ValueError("discount_percent must be from 0 to 100")
+
+    def markup(self, category: str) -> Decimal:
+        return self.markup_percent[markup_category(category)]
+
+
+@dataclass(frozen=True, slots=True)
+class MarketUsage:
+    """What a provider bills on in one market for the month (unrounded; Meta's cost in card currency)."""
+
+    market: str
+    meta_cost: Mapping[str, Decimal]
+    messages: Mapping[str, Decimal]  # charged by Meta (the messages behind charged conversations)
+    conversations: Mapping[str, Decimal]
+    receptive_windows: Decimal
+    utility_in_window: Decimal  # utility inside an open window that Meta does not charge
+    utility_rate: Decimal | None  # Meta's utility list rate in this market (card currency); None: n/a
+
+    def __post_init__(self) -> None:
+        for name in ("meta_cost", "messages", "conversations"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+
+
+@dataclass(slots=True)
+class _Counts:
+    messages: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, ZERO))
+    conversations: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, ZERO))
+    receptive_windows: Decimal = ZERO
+    utility_in_window: Decimal = ZERO
+
+
+def derive_usage(card: CardSnapshot, request: EstimateRequest, result: EstimateResult) -> tuple[MarketUsage, ...]:
+    """Per market of ``result`` (in its order), the usage a plan bills on (see the module's notes)."""
+    rules = result.card.rules
+    counts: dict[str, _Counts] = {}
+    for line, resolved in zip(request.lines, result.lines):
+        assumptions = line.assumptions.over(request.assumptions)
+        paid = ONE - assumptions.free_entry_point
+        outside = ONE - assumptions.utility_in_service_window if rules.utility_free_in_service_window else ONE
+        mine = counts.setdefault(resolved.market, _Counts())
+        authentication = "authentication_international" if resolved.authentication_international else "authentication"
+        templates = {"marketing": line.marketing * paid, "utility": line.utility * paid * outside,
+                     authentication: line.authentication * paid}
+        for category, messages in templates.items():
+            mine.messages[category] += messages
+            mine.conversations[category] += messages / assumptions.templates_per_conversation
+        if rules.service_charged:
+            mine.messages["service"] += line.service * paid
+            mine.conversations["service"] += line.service * paid / assumptions.service_messages_per_conversation
+        mine.receptive_windows += line.service / assumptions.service_messages_per_conversation
+        if rules.utility_free_in_service_window:
+            mine.utility_in_window += line.utility * paid * assumptions.utility_in_service_window
+    return tuple(_market_usage(card, market, counts.get(market.market, _Counts()), rules.per_conversation)
+                 for market in result.by_market)
+
+
+def _market_usage(card: CardSnapshot, market, counts: _Counts, per_conversation: bool) -> MarketUsage:
+    """Meta's own counts where the card has them; the other unit derived, service scaled by the allowance."""
+    charged = market.charged
+    own, other = (counts.conversations, counts.messages) if per_conversation else (counts.messages, counts.conversations)
+    derived = {}
+    for category in CATEGORIES:
+        before = own[category]
+        # The free allowance only lowers service; the same share of the other unit goes with it.
+        share = charged[category] / before if before > 0 else ZERO
+        derived[category] = other[category] * share if category == "service" else other[category]
+    messages, conversations = (derived, dict(charged)) if per_conversation else (dict(charged), derived)
+    return MarketUsage(
+        market=market.market, meta_cost=market.by_category, messages=messages, conversations=conversations,
+        receptive_windows=counts.receptive_windows, utility_in_window=counts.utility_in_window,
+        utility_rate=card.rate(market.market, "utility"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MarketPrice:
+    """One market under a money plan, in the quote's currency (unrounded)."""
+
+    market: str
+    currency: str
+    meta: Mapping[str, Decimal]  # Meta's cost per category
+    markup: Mapping[str, Decimal]
+    message_fees: Mapping[str, Decimal]
+    conversation_fees: Mapping[str, Decimal]
+    utility_in_window: Decimal  # what the plan charges for utility inside the window
+    receptive_windows: Decimal  # the receptive-window fees
+
+    @property
+    def provider(self) -> dict[str, Decimal]:
+        """The provider's price per category (utility includes the in-window charge)."""
+        found = {c: self.meta[c] + self.markup[c] + self.message_fees[c] + self.conversation_fees[c] for c in CATEGORIES}
+        found["utility"] += self.utility_in_window
+        return found
+
+    @property
+    def meta_total(self) -> Decimal:
+        return sum(self.meta.values(), ZERO)
+
+    @property
+    def provider_total(self) -> Decimal:
+        return sum(self.provider.values(), ZERO) + self.receptive_windows
+
+    @property
+    def rounded_meta(self) -> dict[str, Decimal]:
+        return {c: round_money(v, self.currency) for c, v in self.meta.items()}
+
+    @property
+    def rounded_provider(self) -> dict[str, Decimal]:
+        return {c: round_money(v, self.currency) for c, v in self.provider.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class PlanPrice:
+    """A whole estimate under a money plan, in the quote's currency (unrounded)."""
+
+    currency: str
+    markets: tuple[MarketPrice, ...]
+    monthly_fee: Decimal
+    discount_percent: Decimal
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def meta_total(self) -> Decimal:
+        return sum((m.meta_total for m in self.markets), ZERO)
+
+    @property
+    def usage_total(self) -> Decimal:
+        """The provider's price of the messages, before the platform fee and the discount."""
+        return sum((m.provider_total for m in self.markets), ZERO)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.usage_total + self.monthly_fee
+
+    @property
+    def discount(self) -> Decimal:
+        return self.subtotal * self.discount_percent / HUNDRED
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal - self.discount
+
+    def by(self, part: str) -> dict[str, Decimal]:
+        """Totals over markets of one part (``meta``, ``markup``, ``message_fees``, ...) per category."""
+        totals = dict.fromkeys(CATEGORIES, ZERO)
+        for market in self.markets:
+            for category, amount in getattr(market, part).items():
+                totals[category] += amount
+        return totals
+
+    @property
+    def utility_in_window(self) -> Decimal:
+        return sum((m.utility_in_window for m in self.markets), ZERO)
+
+    @property
+    def receptive_windows(self) -> Decimal:
+        return sum((m.receptive_windows for m in self.markets), ZERO)
+
+    def rounded(self, amount: Decimal) -> Decimal:
+        return round_money(amount, self.currency)
+
+
+def price_plan(terms: PlanTerms, usages: tuple[MarketUsage, ...], currency: str, *,
+               meta_rate: Decimal = ONE, fee_rate: Decimal = ONE) -> PlanPrice:
+    """The provider's price in ``currency``: Meta's amounts times ``meta_rate``, plan fees times ``fee_rate``."""
+    if meta_rate <= 0 or fee_rate <= 0:
+        raise ValueError("an exchange rate must be more than zero")
+    markets, warnings = [], []
+    for usage in usages:
+        meta = {c: usage.meta_cost[c] * meta_rate for c in CATEGORIES}
+        in_window = ZERO
+        if terms.charge_utility_in_window and usage.utility_in_window > 0:
+            if usage.utility_rate is None:
+                warnings.append(f"{usage.market}: the card has no utility rate, so utility inside the window "
+                                "is charged the message fee only")
+                meta_part = ZERO
+            else:
+                meta_part = usage.utility_in_window * usage.utility_rate * meta_rate
+            in_window = (meta_part * (ONE + terms.markup("utility") / HUNDRED)
+                         + usage.utility_in_window * terms.fee_per_message * fee_rate)
+        markets.append(MarketPrice(
+            market=usage.market, currency=currency, meta=MappingProxyType(meta),
+            markup=MappingProxyType({c: meta[c] * terms.markup(c) / HUNDRED for c in CATEGORIES}),
+            message_fees=MappingProxyType({c: usage.messages[c] * terms.fee_per_message * fee_rate for c in CATEGORIES}),
+            conversation_fees=MappingProxyType(
+                {c: usage.conversations[c] * terms.fee_per_conversation * fee_rate for c in CATEGORIES}),
+            utility_in_window=in_window,
+            receptive_windows=usage.receptive_windows * terms.fee_per_receptive_window * fee_rate,
+        ))
+    return PlanPrice(currency=currency, markets=tuple(markets), monthly_fee=terms.monthly_fee * fee_rate,
+                     discount_percent=terms.discount_percent, warnings=tuple(warnings))
+
+
+# --- Credits --------------------------------------------------------------------------------------------
+
+CreditTable = Mapping[tuple[str, str], Decimal | None]  # (region, category) -> credits per conversation
+
+
+@dataclass(frozen=True, slots=True)
+class MarketCredits:
+    market: str
+    conversations: Mapping[str, Decimal]  # per credit category
+    credits: Mapping[str, Decimal]  # per credit category, only where the table has a figure
+    not_priced: tuple[str, ...]  # credit categories with conversations but no figure (N/A or no row)
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.credits.values(), ZERO)
+
+    @property
+    def rounded_credits(self) -> dict[str, Decimal]:
+        return {c: round_money(v, CREDIT_UNIT) for c, v in self.credits.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class CreditPrice:
+    categories: tuple[str, ...]
+    markets: tuple[MarketCredits, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((m.total for m in self.markets), ZERO)
+
+    @property
+    def rounded_total(self) -> Decimal:
+        return round_money(self.total, CREDIT_UNIT)
+
+
+def credit_categories(table: CreditTable) -> tuple[str, ...]:
+    """The table's categories: business-/user-initiated (before 2023-06-01) or the four of today."""
+    if any(category in LEGACY_CREDIT_CATEGORIES for _, category in table):
+        return LEGACY_CREDIT_CATEGORIES
+    return CREDIT_CATEGORIES
+
+
+def credit_conversations(usage: MarketUsage, categories: tuple[str, ...]) -> dict[str, Decimal]:
+    """Conversations per credit category; user-initiated (service) ones are the receptive windows."""
+    conversations = usage.conversations
+    templates = {"marketing": conversations["marketing"], "utility": conversations["utility"],
+                 "authentication": conversations["authentication"] + conversations["authentication_international"]}
+    if categories == LEGACY_CREDIT_CATEGORIES:
+        return {"business_initiated": sum(templates.values(), ZERO), "user_initiated": usage.receptive_windows}
+    return templates | {"service": usage.receptive_windows}
+
+
+def price_credits(table: CreditTable, usages: tuple[MarketUsage, ...]) -> CreditPrice:
+    categories = credit_categories(table)
+    markets, warnings = [], []
+    for usage in usages:
+        conversations = credit_conversations(usage, categories)
+        credits, not_priced = {}, []
+        for category, count in conversations.items():
+            figure = table.get((usage.market, category))
+            if figure is not None:
+                credits[category] = count * figure
+            elif count > 0:
+                not_priced.append(category)
+                why = "is not offered (N/A)" if (usage.market, category) in table else "has no row in the credit table"
+                warnings.append(f"{usage.market} {category.replace('_', '-')} {why}: "
+                                f"{round_money(count, CREDIT_UNIT)} conversations are not priced in credits")
+        markets.append(MarketCredits(usage.market, MappingProxyType(conversations), MappingProxyType(credits),
+                                     tuple(not_priced)))
+    return CreditPrice(categories=categories, markets=tuple(markets), warnings=tuple(warnings))

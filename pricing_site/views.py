@@ -1,0 +1,72 @@
+"""Site-wide views: health check, the throttled login, and the answer to an unexpected error."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+
+from django.contrib.auth import views as auth_views
+from django.core.cache import cache
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+
+from pricing_site.middleware import database_unavailable
+from pricing_site.ratelimit import client_key, hit, too_many
+
+
+def database_status() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any failure means "not usable"; the class name says which
+        return f"error: {exc.__class__.__name__}"
+    return "ok"
+
+
+def cache_status() -> str:
+    probe = uuid.uuid4().hex
+    try:
+        cache.set("healthz", probe, timeout=10)
+        if cache.get("healthz") != probe:
+            return "error: value not kept"
+    except Exception as exc:
+        return f"error: {exc.__class__.__name__}"
+    return "ok"
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and monitors: 200 when the database and the cache answer, else 503."""
+    checks = {"database": database_status(), "cache": cache_status()}
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+
+
+@method_decorator(never_cache, name="dispatch")
+class ThrottledLoginView(auth_views.LoginView):
+    """Django's login, with sign-in attempts limited per client (RATE_LIMITS["login"])."""
+
+    def post(self, request, *args, **kwargs):
+        retry_after = hit("login", client_key(request))
+        if retry_after is not None:
+            return too_many(request, retry_after)
+        return super().post(request, *args, **kwargs)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a lost database connection is a 503 that says to retry; anything else a plain 500.
+
+    Django calls this inside its exception handler (and has logged the error with its traceback), so
+    sys.exc_info() names what went wrong. Neither answer shows any detail of the error.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return database_unavailable(request)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"errors": [{"field": "", "message": "Something went wrong on our side; it has been logged."}]},
+                            status=500)
+    return HttpResponse(render_to_string("500.html"), status=500)

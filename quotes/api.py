@@ -1,0 +1,117 @@
+"""POST /api/v1/quotes (spec/api.md): an estimate request plus the quote's fields, answered 201.
+
+Callers: a signed-in session (with Django's CSRF header) or an API key (``Authorization: Bearer``).
+Nobody, a bad key or a failed CSRF check: 401 (403 for CSRF); signed in without a sales role: 403.
+The body is validated whole (every offending field named in one 400) before anything is priced.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from accounts.auth import api_caller
+from calculator import api_input
+from calculator.api import api_errors, read_body
+from calculator.cards import Catalog
+from plans.models import PricePlan, is_currency_code
+from quotes.access import can_quote
+from quotes.build import price_quote
+from quotes.requests import StoredRequest
+from quotes.saving import save_quote
+
+QUOTE_FIELDS = {"customer", "price_plan", "valid_until", "notes", "notes_for_customer", "quote_currency"}
+Problems = list[tuple[str, str]]
+
+
+def read_quote_fields(data: dict, today: date) -> tuple[dict, Problems]:
+    problems: Problems = []
+    customer = data.get("customer")
+    if not isinstance(customer, str) or not customer.strip():
+        problems.append(("customer", "name the customer, e.g. \"Acme Ltd\""))
+    elif len(customer) > 200:
+        problems.append(("customer", "at most 200 characters"))
+    plan = None
+    if data.get("price_plan") is not None:
+        name = data["price_plan"]
+        plan = PricePlan.objects.filter(name=name).first() if isinstance(name, str) else None
+        if plan is None:
+            known = ", ".join(PricePlan.objects.values_list("name", flat=True)) or "none yet"
+            problems.append(("price_plan", f"no price plan is called {name!r}; known: {known}"))
+    valid_until = None
+    if data.get("valid_until") is not None:
+        valid_until = api_input.read_date(data["valid_until"], "valid_until", problems)
+        if valid_until is not None and valid_until < today:
+            problems.append(("valid_until", f"must be today ({today.isoformat()}) or later"))
+    notes = data.get("notes", "")
+    if not isinstance(notes, str) or len(notes) > 5000:
+        problems.append(("notes", "must be text of at most 5,000 characters"))
+    notes_for_customer = api_input.read_bool(data.get("notes_for_customer", False), "notes_for_customer", problems)
+    quote_currency = data.get("quote_currency")
+    if quote_currency is not None and not (isinstance(quote_currency, str) and is_currency_code(quote_currency)):
+        problems.append(("quote_currency", "must be three capital letters (ISO 4217), e.g. EUR"))
+    return {"customer": (customer or "").strip() if isinstance(customer, str) else "", "plan": plan,
+            "valid_until": valid_until, "notes": notes if isinstance(notes, str) else "",
+            "notes_for_customer": notes_for_customer, "quote_currency": quote_currency}, problems
+
+
+def _refused(problem: str, status: int) -> JsonResponse:
+    response = api_errors([("authorization", problem)], status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="quotes"'
+    return response
+
+
+@csrf_exempt  # keys need no CSRF token; sessions are checked by api_caller
+@require_POST
+def create_quote(request: HttpRequest) -> JsonResponse:
+    caller = api_caller(request)
+    if caller.user is None:
+        return _refused(caller.problem, 403 if caller.csrf_failed else 401)
+    if not can_quote(caller.user):
+        return _refused("this account may not make quotes: it needs the Sales or Sales managers group", 403)
+    body = read_body(request)
+    if isinstance(body, JsonResponse):
+        return body
+    today = timezone.localdate()
+    fields, problems = read_quote_fields(body, today)
+    catalog = Catalog()
+    estimate_body = {key: value for key, value in body.items() if key not in QUOTE_FIELDS}
+    parsed, estimate_problems = api_input.read_estimate(estimate_body, catalog.currencies(), today)
+    problems += estimate_problems
+    if problems:
+        return api_errors(problems)
+    stored = StoredRequest(parsed.request, parsed.on, parsed.compare_on, parsed.currency)
+    figures, problems = price_quote(catalog, stored, fields["plan"], fields["quote_currency"])
+    if problems:
+        return api_errors(problems)
+    quote = save_quote(owner=caller.user, figures=figures, customer=fields["customer"], plan=fields["plan"],
+                       valid_until=fields["valid_until"], notes=fields["notes"],
+                       notes_for_customer=fields["notes_for_customer"])
+    return JsonResponse(quote_json(request, quote), status=201)
+
+
+def quote_json(request: HttpRequest, quote) -> dict:
+    link = lambda name: request.build_absolute_uri(reverse(name, args=[quote.share_token]))  # noqa: E731
+    result = quote.result
+    return {
+        "id": quote.reference,
+        "url": link("quotes:share"),
+        "pdf_url": link("quotes:share-pdf"),
+        "csv_url": link("quotes:share-csv"),
+        "customer": quote.customer,
+        "currency": quote.currency,
+        "total": str(quote.total),
+        "meta_total": str(quote.meta_total),
+        "credits_total": str(quote.credits_total) if quote.credits_total is not None else None,
+        "valid_until": quote.valid_until.isoformat() if quote.valid_until else None,
+        "price_plan": quote.plan_name or None,
+        "estimate": result["estimate"],
+        "totals": result["totals"],
+        "warnings": result["warnings"],
+    }

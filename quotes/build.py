@@ -1,0 +1,380 @@
+"""From an estimate request, a plan and a currency to a quote's figures (the JSON a quote keeps).
+
+The estimate is priced by the calculator's engine with the cards in force (``price_on_dates``); the plan
+by ``plans.pricing``. Money is Decimal throughout; each figure is rounded once, by ``round_money``,
+when it is written into the result (a total from its unrounded value). Nothing here is read back from
+the database once the quote is saved: pages, the PDF and the CSV show the stored strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from calculator.api_output import count, estimates_json
+from calculator.cards import Catalog
+from calculator.engine.cards import CATEGORIES
+from calculator.engine.estimate import EstimateResult
+from calculator.engine.money import ZERO, round_money
+from calculator.pricing import PricedDate, default_comparison, price_on_dates
+from calculator.regimes import describe_rules, regime_title
+from plans.models import Conversion, NoExchangeRate, PlanTerms as StoredTerms, PricePlan, conversion
+from plans.pricing import (
+    CREDIT_UNIT,
+    CreditPrice,
+    PlanPrice,
+    derive_usage,
+    price_credits,
+    price_plan,
+)
+from quotes.requests import StoredRequest, request_json
+
+RESULT_VERSION = 1
+Problems = list[tuple[str, str]]
+CATEGORY_LABELS = {
+    "marketing": "Marketing", "utility": "Utility", "authentication": "Authentication",
+    "authentication_international": "Authentication-international", "service": "Service",
+    "business_initiated": "Business-initiated", "user_initiated": "User-initiated",
+}
+
+
+@dataclass(frozen=True)
+class QuoteFigures:
+    result: dict
+    request: dict
+    card_ids: list[int]
+    currency: str
+    meta_total: Decimal
+    total: Decimal
+    credits_total: Decimal | None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    plan: PricePlan
+    terms: StoredTerms | None  # money plans
+    credit_table: dict | None  # credit plans
+    fees: Conversion | None  # the plan's currency to the quote's
+
+
+def quote_currency_for(card_currency: str, plan: PricePlan | None, wanted: str | None) -> str:
+    """The user's choice, else a money plan's currency, else the card's."""
+    if wanted:
+        return wanted
+    if plan is not None and not plan.is_credits:
+        return plan.currency
+    return card_currency
+
+
+def price_quote(catalog: Catalog, stored: StoredRequest, plan: PricePlan | None,
+                wanted_currency: str | None = None) -> tuple[QuoteFigures | None, Problems]:
+    dates = [PricedDate("on", stored.on)]
+    if stored.compare_on is None:
+        compare_on = default_comparison(catalog, stored.currency, stored.on)
+        dates += [PricedDate("compare_on", d) for d in compare_on]
+    else:
+        dates += [PricedDate(f"compare_on[{i}]", d) for i, d in enumerate(stored.compare_on)]
+    results, problems = price_on_dates(catalog, stored.request, stored.currency, dates)
+    if problems:
+        return None, problems
+    currency = quote_currency_for(stored.currency, plan, wanted_currency)
+    plan_found, problems = _plan_on(plan, stored.on, currency)
+    try:
+        meta_conversion = conversion(stored.currency, currency, stored.on)
+    except NoExchangeRate as exc:
+        problems.append(("quote_currency" if wanted_currency else "price_plan", str(exc)))
+    if problems:
+        return None, problems
+    priced = [_price_one(catalog, stored, result, plan_found, meta_conversion, currency) for result in results]
+    result = _result_json(stored, results, priced, plan_found, meta_conversion, currency)
+    first = priced[0]
+    return QuoteFigures(
+        result=result,
+        request=request_json(stored.request, stored.on, stored.compare_on, stored.currency),
+        card_ids=[r.card.id for r in results],
+        currency=currency,
+        meta_total=round_money(first.meta_total, currency),
+        total=round_money(first.total, currency),
+        credits_total=first.credits.rounded_total if first.credits else None,
+    ), []
+
+
+def _plan_on(plan: PricePlan | None, on: date, currency: str) -> tuple[_Plan | None, Problems]:
+    if plan is None:
+        return None, []
+    if plan.is_credits:
+        table = plan.credit_table_on(on)
+        if not table:
+            return None, [("price_plan", f"{plan.name} has no credit rates in force on {on.isoformat()}")]
+        return _Plan(plan, None, table, None), []
+    terms = plan.terms_on(on)
+    if terms is None:
+        return None, [("price_plan", f"{plan.name} has no terms in force on {on.isoformat()}: an admin must "
+                                     "add them (Price plans) before this quote can be made")]
+    try:
+        fees = conversion(plan.currency, currency, on)
+    except NoExchangeRate as exc:
+        return None, [("quote_currency", str(exc))]
+    return _Plan(plan, terms, None, fees), []
+
+
+@dataclass(frozen=True)
+class _Priced:
+    result: EstimateResult
+    meta_rate: Decimal
+    usages: tuple
+    plan: PlanPrice | None
+    credits: CreditPrice | None
+
+    @property
+    def meta_total(self) -> Decimal:
+        return self.result.total * self.meta_rate
+
+    @property
+    def total(self) -> Decimal:
+        return self.plan.total if self.plan is not None else self.meta_total
+
+
+def _price_one(catalog: Catalog, stored: StoredRequest, result: EstimateResult, plan: _Plan | None,
+               meta: Conversion, currency: str) -> _Priced:
+    usages = derive_usage(catalog.snapshot(result.card.id), stored.request, result)
+    plan_price = credits = None
+    if plan is not None and plan.terms is not None:
+        plan_price = price_plan(plan.terms.as_terms(), usages, currency, meta_rate=meta.rate, fee_rate=plan.fees.rate)
+    elif plan is not None:
+        credits = price_credits(plan.credit_table, usages)
+    return _Priced(result, meta.rate, usages, plan_price, credits)
+
+
+# --- The stored JSON ------------------------------------------------------------------------------------
+
+
+def _result_json(stored: StoredRequest, results: list[EstimateResult], priced: list[_Priced], plan: _Plan | None,
+                 meta: Conversion, currency: str) -> dict:
+    first = priced[0]
+
+    def money(amount: Decimal) -> str:
+        return str(round_money(amount, currency))
+
+    return {
+        "version": RESULT_VERSION,
+        "currency": currency,
+        "card_currency": stored.currency,
+        "on": stored.on.isoformat(),
+        "estimate": estimates_json(stored.currency, results),
+        "conversion": _conversion_json(meta),
+        "plan": _plan_json(plan, currency),
+        "markets": [_market_json(first, index, money) for index in range(len(first.result.by_market))],
+        "by_category": _by_category_json(first, money),
+        "totals": _totals_json(first, money),
+        "credits": _credits_json(first.credits),
+        "comparison": [_comparison_json(p, money) for p in priced],
+        "rules": [{"card": r.card.name, "effective_from": r.card.effective_from.isoformat(),
+                   "pricing_model": r.card.pricing_model, "title": regime_title(r.card.rules),
+                   "sentences": list(describe_rules(r.card.rules))} for r in _distinct_cards(results)],
+        "method": _method_notes(first, plan, meta),
+        "warnings": list(first.result.warnings) + list(first.plan.warnings if first.plan else ())
+        + list(first.credits.warnings if first.credits else ()),
+    }
+
+
+def _distinct_cards(results: list[EstimateResult]) -> list[EstimateResult]:
+    seen, found = set(), []
+    for result in results:
+        if result.card.id not in seen:
+            seen.add(result.card.id)
+            found.append(result)
+    return found
+
+
+def _conversion_json(found: Conversion | None) -> dict | None:
+    if found is None or not found.needed:
+        return None
+    entered = found.entered
+    return {"from": found.base, "to": found.quote, "rate": str(found.rate), "inverse": found.inverse,
+            "entered": {"base": entered.base, "quote": entered.quote, "rate": str(entered.rate.normalize()),
+                        "effective_from": entered.effective_from.isoformat(), "source": entered.source},
+            "text": found.description()}
+
+
+def _plan_json(plan: _Plan | None, currency: str) -> dict | None:
+    if plan is None:
+        return None
+    found = {"name": plan.plan.name, "unit": plan.plan.unit, "currency": plan.plan.currency or None}
+    if plan.terms is None:
+        return found | {"credit_rows": len(plan.credit_table), "fee_conversion": None, "terms": None, "price_list": []}
+    terms = plan.terms
+    plan_currency = plan.plan.currency
+    internal = {name: str(getattr(terms, name)) for name in (
+        "markup_marketing", "markup_utility", "markup_authentication", "markup_service", "fee_per_message",
+        "fee_per_conversation", "fee_per_receptive_window", "monthly_fee", "discount_percent")}
+    internal["charge_utility_in_window"] = terms.charge_utility_in_window
+    return found | {
+        "effective_from": terms.effective_from.isoformat(),
+        "effective_to": terms.effective_to.isoformat() if terms.effective_to else None,
+        "terms": internal,
+        "fee_conversion": _conversion_json(plan.fees),
+        "price_list": _price_list(terms, plan_currency),
+    }
+
+
+def _price_list(terms: StoredTerms, currency: str) -> list[str]:
+    """The plan's fees as the customer reads them (markups stay internal: the prices show them)."""
+    found = []
+    if terms.monthly_fee:
+        found.append(f"Platform fee: {round_money(terms.monthly_fee, currency)} {currency} a month")
+    if terms.fee_per_message:
+        found.append(f"{terms.fee_per_message.normalize():f} {currency} per message Meta charges")
+    if terms.fee_per_conversation:
+        found.append(f"{terms.fee_per_conversation.normalize():f} {currency} per conversation")
+    if terms.fee_per_receptive_window:
+        found.append(f"{terms.fee_per_receptive_window.normalize():f} {currency} per conversation the customer starts")
+    if terms.charge_utility_in_window:
+        found.append("Utility templates inside the customer service window are charged")
+    if terms.discount_percent:
+        found.append(f"Discount: {terms.discount_percent.normalize():f}% off the whole price")
+    return found
+
+
+def _market_json(priced: _Priced, index: int, money) -> dict:
+    market = priced.result.by_market[index]
+    usage = priced.usages[index]
+    plan_market = priced.plan.markets[index] if priced.plan else None
+    provider = plan_market.provider if plan_market else None
+    rows = []
+    for category in CATEGORIES:
+        meta = market.by_category[category] * priced.meta_rate
+        price = provider[category] if provider else meta
+        if market.charged[category] == 0 and meta == 0 and price == 0:
+            continue
+        rows.append({"category": category, "label": CATEGORY_LABELS[category], "charged": count(market.charged[category]),
+                     "meta": money(meta), "provider": money(price)})
+    found = {
+        "market": market.market,
+        "categories": rows,
+        "meta_total": money(market.total * priced.meta_rate),
+        "provider_total": money(plan_market.provider_total if plan_market else market.total * priced.meta_rate),
+        "tier_savings": money(market.tier_savings * priced.meta_rate),
+        "receptive_windows": count(usage.receptive_windows),
+        "utility_in_window": count(usage.utility_in_window),
+        "receptive_windows_fee": money(plan_market.receptive_windows) if plan_market else None,
+        "utility_in_window_charge": money(plan_market.utility_in_window) if plan_market else None,
+    }
+    if priced.credits:
+        credits = priced.credits.markets[index]
+        found["credits"] = {
+            "conversations": {c: count(v) for c, v in credits.conversations.items()},
+            "by_category": {c: str(v) for c, v in credits.rounded_credits.items()},
+            "total": str(round_money(credits.total, CREDIT_UNIT)),
+            "not_priced": list(credits.not_priced),
+        }
+    return found
+
+
+def _by_category_json(priced: _Priced, money) -> list[dict]:
+    meta = priced.result.by_category
+    provider = priced.plan.by("provider") if priced.plan else None
+    rows = []
+    for category in CATEGORIES:
+        meta_amount = meta[category] * priced.meta_rate
+        price = provider[category] if provider else meta_amount
+        if priced.result.charged_by_category[category] == 0 and meta_amount == 0 and price == 0:
+            continue
+        rows.append({"category": category, "label": CATEGORY_LABELS[category],
+                     "charged": count(priced.result.charged_by_category[category]),
+                     "meta": money(meta_amount), "provider": money(price)})
+    return rows
+
+
+def _totals_json(priced: _Priced, money) -> dict:
+    found = {"meta": money(priced.meta_total), "tier_savings": money(priced.result.tier_savings * priced.meta_rate),
+             "provider": money(priced.total)}
+    plan = priced.plan
+    if plan is not None:
+        found |= {
+            "receptive_windows": money(plan.receptive_windows),
+            "utility_in_window": money(plan.utility_in_window),
+            "usage": money(plan.usage_total),
+            "monthly_fee": money(plan.monthly_fee),
+            "subtotal": money(plan.subtotal),
+            "discount": money(plan.discount),
+            "discount_percent": f"{plan.discount_percent.normalize():f}",
+            # Internal: how the price is built (the owner's page only).
+            "markup": money(sum(plan.by("markup").values(), ZERO)),
+            "message_fees": money(sum(plan.by("message_fees").values(), ZERO)),
+            "conversation_fees": money(sum(plan.by("conversation_fees").values(), ZERO)),
+        }
+    if priced.credits is not None:
+        found["credits"] = str(priced.credits.rounded_total)
+    return found
+
+
+def _credits_json(credits: CreditPrice | None) -> dict | None:
+    if credits is None:
+        return None
+    totals = dict.fromkeys(credits.categories, ZERO)
+    conversations = dict.fromkeys(credits.categories, ZERO)
+    for market in credits.markets:
+        for category in credits.categories:
+            totals[category] += market.credits.get(category, ZERO)
+            conversations[category] += market.conversations.get(category, ZERO)
+    return {
+        "categories": [{"category": c, "label": CATEGORY_LABELS[c], "conversations": count(conversations[c]),
+                        "credits": str(round_money(totals[c], CREDIT_UNIT))} for c in credits.categories],
+        "total": str(credits.rounded_total),
+    }
+
+
+def _comparison_json(priced: _Priced, money) -> dict:
+    card = priced.result.card
+    return {
+        "on": priced.result.on.isoformat(), "card": card.name, "card_id": card.id,
+        "pricing_model": card.pricing_model, "title": regime_title(card.rules),
+        "meta_total": money(priced.meta_total),
+        "provider_total": money(priced.total) if priced.plan else None,
+        "credits_total": str(priced.credits.rounded_total) if priced.credits else None,
+        "tier_savings": money(priced.result.tier_savings * priced.meta_rate),
+    }
+
+
+def _method_notes(priced: _Priced, plan: _Plan | None, meta: Conversion) -> list[str]:
+    """How figures that are not Meta's own were estimated, in words (shown on the quote)."""
+    notes = []
+    if meta.needed:
+        notes.append("Meta's prices: " + meta.description() + ".")
+    if plan is None:
+        return notes
+    if plan.fees is not None and plan.fees.needed:
+        notes.append("The plan's fees: " + plan.fees.description() + ".")
+    windows = sum((u.receptive_windows for u in priced.usages), ZERO)
+    in_window = sum((u.utility_in_window for u in priced.usages), ZERO)
+    terms = plan.terms
+    rules = priced.result.card.rules
+    if plan.credit_table is not None or (terms and terms.fee_per_receptive_window):
+        notes.append(f"Conversations the customer starts (receptive windows) are estimated from the inputs: service "
+                     f"messages ÷ replies per service conversation ≈ {_count_text(windows)} a month.")
+    if terms and terms.charge_utility_in_window:
+        if rules.utility_free_in_service_window:
+            notes.append(f"Utility templates inside the customer service window are estimated from the inputs: utility "
+                         f"× (1 − share after ads) × share sent while the chat is open ≈ {_count_text(in_window)} a "
+                         "month. Meta does not charge them on this card; this plan does, at Meta's utility list rate "
+                         "with the plan's utility markup, plus the per-message fee.")
+        else:
+            notes.append("This plan charges utility templates inside the customer service window; Meta charges them "
+                         "on this card too, so they are in Meta's cost already.")
+    if (terms and terms.fee_per_conversation or plan.credit_table is not None) and not rules.per_conversation:
+        notes.append("Conversations on a per-message card are estimated: templates ÷ templates per conversation.")
+    if terms and terms.fee_per_message and rules.per_conversation:
+        notes.append("Messages behind Meta's conversations are estimated: conversations × templates (or replies) per "
+                     "conversation.")
+    if plan.credit_table is not None:
+        notes.append(f"Credits per conversation from {plan.plan.name}'s credit table in force on "
+                     f"{priced.result.on.isoformat()}; conversations the customer starts are its user-initiated or "
+                     "service conversations.")
+    return notes
+
+
+def _count_text(value: Decimal) -> str:
+    number = count(value)
+    return f"{number:,}" if isinstance(number, int) else f"{number:,.2f}"

@@ -1,0 +1,93 @@
+"""A quote as a PDF (WeasyPrint, from the share page's template with the print stylesheet) and as CSV.
+
+Both show what the customer may see, from the quote's stored figures only. WeasyPrint fetches nothing:
+the stylesheet is handed to it from the static files, the chart is inline SVG, and any other URL is
+refused (no request to the network or the file system on behalf of a document).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib.staticfiles import finders
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+
+from quotes.models import Quote
+from quotes.presenting import document_context
+
+PRINT_STYLESHEET = "css/quotes.css"
+CSV_COLUMNS = ["quote", "customer", "priced_on", "currency", "rate_card", "market", "category", "charged",
+               "meta_cost", "provider_price", "credits"]
+
+
+def pdf_bytes(request: HttpRequest, quote: Quote) -> bytes:
+    import weasyprint  # imported here: the pango libraries load only when a PDF is asked for
+
+    context = {"quote": quote, "base_template": "quotes/print.html", "for_pdf": True,
+               **document_context(quote, internal=False)}
+    html = render_to_string("quotes/share.html", context, request=request)
+    stylesheet = weasyprint.CSS(filename=finders.find(PRINT_STYLESHEET))
+    document = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/"), url_fetcher=_refusing_fetcher())
+    return document.write_pdf(stylesheets=[stylesheet])
+
+
+def _refusing_fetcher():
+    """A WeasyPrint URL fetcher that fetches nothing (the document needs nothing from outside)."""
+    from weasyprint.urls import URLFetcher
+
+    class RefusingFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            raise ValueError(f"a quote's PDF fetches nothing: {url[:60]}")
+
+    return RefusingFetcher()
+
+
+def pdf_response(request: HttpRequest, quote: Quote) -> HttpResponse:
+    response = HttpResponse(pdf_bytes(request, quote), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="quote-{quote.reference}.pdf"'
+    return response
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet will not run as a formula (a leading =, +, -, @ is quoted)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_rows(quote: Quote) -> list[list[str]]:
+    """One row per market and category, then the totals (market "All markets")."""
+    result = quote.result
+    card = result["estimate"]["estimates"][0]["rate_card"]["name"]
+    head = [quote.reference, spreadsheet_safe(quote.customer), result["on"], result["currency"], card]
+    credit_cells = {}
+    for market in result["markets"]:
+        for category, credits in (market.get("credits") or {}).get("by_category", {}).items():
+            credit_cells[(market["market"], category)] = credits
+    rows = [CSV_COLUMNS]
+    for market in result["markets"]:
+        for row in market["categories"]:
+            credits = credit_cells.get((market["market"], row["category"]), "")
+            rows.append(head + [market["market"], row["category"], str(row["charged"]), row["meta"], row["provider"], credits])
+        if market.get("receptive_windows_fee") not in (None, "0.00"):
+            rows.append(head + [market["market"], "receptive_windows", str(market["receptive_windows"]), "",
+                                market["receptive_windows_fee"], ""])
+        for category, credits in (market.get("credits") or {}).get("by_category", {}).items():
+            if category in ("business_initiated", "user_initiated"):
+                conversations = market["credits"]["conversations"][category]
+                rows.append(head + [market["market"], category, str(conversations), "", "", credits])
+    totals = result["totals"]
+    everywhere = head + ["All markets"]
+    if "monthly_fee" in totals:
+        rows.append(everywhere + ["platform_fee", "", "", totals["monthly_fee"], ""])
+        rows.append(everywhere + ["discount", "", "", "-" + totals["discount"] if totals["discount"] != "0.00" else "0.00", ""])
+    rows.append(everywhere + ["total", "", totals["meta"], totals["provider"], totals.get("credits", "")])
+    return rows
+
+
+def csv_response(quote: Quote) -> HttpResponse:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(csv_rows(quote))
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="quote-{quote.reference}.csv"'
+    return response

@@ -1,0 +1,75 @@
+"""The quote forms: a new quote (customer, plan, validity, notes) and the list's search and filters."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django import forms
+
+from plans.models import ExchangeRate, PricePlan, is_currency_code
+from quotes.models import QuoteStatus
+
+DEFAULT_VALIDITY = timedelta(days=30)
+
+
+def currency_choices(card_currencies: list[str]) -> list[tuple[str, str]]:
+    """Currencies a quote can be in: those of cards, of money plans and of the admin's exchange rates."""
+    known = set(card_currencies)
+    known |= set(PricePlan.objects.exclude(currency="").values_list("currency", flat=True))
+    for base, quote in ExchangeRate.objects.values_list("base", "quote").distinct():
+        known |= {base, quote}
+    return [("", "Automatic: the plan's, else the card's")] + [(c, c) for c in sorted(known)]
+
+
+class QuoteForm(forms.Form):
+    customer = forms.CharField(max_length=200, label="Customer", widget=forms.TextInput(attrs={"autocomplete": "organization"}))
+    price_plan = forms.ModelChoiceField(PricePlan.objects.all(), required=False, label="Price plan",
+                                        empty_label="None: Meta's prices only", to_field_name="name")
+    quote_currency = forms.ChoiceField(required=False, label="Currency of the quote", choices=[])
+    on = forms.DateField(label="Price with the cards in force on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    valid_until = forms.DateField(required=False, label="Valid until",
+                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
+                            help_text="Internal: only your team sees them, unless you tick the box below.")
+    notes_for_customer = forms.BooleanField(required=False, label="Show the notes to the customer")
+    query = forms.CharField(required=False, widget=forms.HiddenInput, max_length=100_000)
+    source = forms.CharField(required=False, widget=forms.HiddenInput, max_length=24)
+
+    def __init__(self, *args, today: date, card_currencies: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["quote_currency"].choices = currency_choices(card_currencies)
+
+    def clean_valid_until(self) -> date | None:
+        value = self.cleaned_data.get("valid_until")
+        if value is not None and value < self.today:
+            raise forms.ValidationError("must be today or later")
+        return value
+
+    def clean_quote_currency(self) -> str:
+        value = self.cleaned_data.get("quote_currency") or ""
+        if value and not is_currency_code(value):
+            raise forms.ValidationError("three capital letters, e.g. EUR")
+        return value
+
+
+SORTS = {
+    "-created": ("-created_at", "Newest first"),
+    "created": ("created_at", "Oldest first"),
+    "customer": ("customer", "Customer A-Z"),
+    "-total": ("-total", "Largest total"),
+    "total": ("total", "Smallest total"),
+    "valid_until": ("valid_until", "Validity ending soonest"),
+}
+
+
+class QuoteFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Customer", max_length=200,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search customers"}))
+    status = forms.ChoiceField(required=False, label="Status",
+                               choices=[("", "Any status")] + list(QuoteStatus.choices))
+    sort = forms.ChoiceField(required=False, label="Sort", choices=[(k, label) for k, (_, label) in SORTS.items()])
+
+    def ordering(self) -> str:
+        key = self.cleaned_data.get("sort") if self.is_valid() else ""
+        return SORTS.get(key or "-created")[0]

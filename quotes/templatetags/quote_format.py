@@ -1,0 +1,26 @@
+"""Figures as a reader expects them: thousands separated, from the stored strings (no float on the way)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def grouped(value) -> str:
+    """"12345.60" -> "12,345.60"; counts (int or float) -> "12,345" or "12,345.5"; None and "" pass through."""
+    if value is None or value == "":
+        return "" if value is None else value
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not number.is_finite():
+        return str(value)
+    text = str(value) if isinstance(value, str) else format(number.normalize(), "f")
+    sign = "-" if text.startswith("-") else ""
+    whole, dot, fraction = text.lstrip("-+").partition(".")
+    return f"{sign}{int(whole):,}{dot}{fraction}"

@@ -1,0 +1,216 @@
+"""Quote pages: my quotes, a new quote (from the calculator or a copy), a quote, its share link, PDF and CSV.
+
+Every page is a plain form that works without JavaScript; htmx (where the page has it) swaps the
+list's results and the reprice panel, from the ``{% partialdef %}`` fragments of the same templates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from calculator.cards import Catalog
+from calculator.forms import read_calculator
+from quotes import exports
+from quotes.access import quote_for, sales_required, sees_all, shared_quote
+from quotes.build import price_quote
+from quotes.forms import DEFAULT_VALIDITY, QuoteFilterForm, QuoteForm
+from quotes.models import Quote, QuoteStatus
+from quotes.presenting import document_context, reprice_context
+from quotes.requests import StoredRequest, request_from_json
+from quotes.saving import save_quote
+
+
+@require_GET
+@sales_required
+def my_quotes(request: HttpRequest) -> HttpResponse:
+    form = QuoteFilterForm(request.GET)
+    quotes = Quote.objects.visible_to(request.user).select_related("owner")
+    if form.is_valid():
+        quotes = quotes.search(form.cleaned_data["q"])
+        if form.cleaned_data["status"]:
+            quotes = quotes.with_status(form.cleaned_data["status"], timezone.localdate())
+    page = Paginator(quotes.order_by(form.ordering(), "-pk"), 50).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "sees_all": sees_all(request.user), "today": timezone.localdate(),
+               "query": _without_page(request.GET)}
+    template = "quotes/list.html#results" if request.htmx else "quotes/list.html"
+    return render(request, template, context)
+
+
+def _without_page(query: QueryDict) -> str:
+    kept = query.copy()
+    kept.pop("page", None)
+    return kept.urlencode()
+
+
+@require_http_methods(["GET", "POST"])
+@sales_required
+def new_quote(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    catalog = Catalog()
+    data = request.POST if request.method == "POST" else None
+    source_ref = (data or request.GET).get("source") or request.GET.get("from", "")
+    source = quote_for(request.user, source_ref) if source_ref else None
+    query = "" if source else (data.get("query", "") if data else request.GET.urlencode())
+    stored, problems = _stored_request(source, query, today, catalog)
+    form = QuoteForm(data, today=today, card_currencies=catalog.currencies(),
+                     initial=_initial(source, query, stored, today))
+    if data is not None and stored is not None and form.is_valid():
+        quote = _create(request, form, replace(stored, on=form.cleaned_data["on"]), source, query, catalog)
+        if quote is not None:
+            messages.success(request, f"Quote {quote.reference} for {quote.customer} saved.")
+            return redirect("quotes:detail", reference=quote.reference)
+    context = {"form": form, "stored": stored, "problems": problems, "source": source,
+               "calculator_url": "/?" + query if query else "/"}
+    return render(request, "quotes/new.html", context, status=400 if data is not None else 200)
+
+
+def _stored_request(source: Quote | None, query: str, today: date, catalog: Catalog) -> tuple[StoredRequest | None, list[str]]:
+    if source is not None:
+        return request_from_json(source.request), []
+    calculator = read_calculator(QueryDict(query), today, catalog.currencies)
+    if calculator.request is None or calculator.currency is None:
+        return None, ["There is nothing to quote yet: enter the monthly messages in the calculator, then save them "
+                      "as a quote."]
+    if calculator.has_errors:
+        return None, ["Some of the calculator's inputs need fixing first."] + calculator.notices
+    return StoredRequest(calculator.request, calculator.on, None, calculator.currency), []
+
+
+def _initial(source: Quote | None, query: str, stored: StoredRequest | None, today: date) -> dict:
+    initial = {"valid_until": today + DEFAULT_VALIDITY, "query": query, "on": today}
+    if stored is not None and source is None:
+        initial["on"] = stored.on
+    if source is not None:
+        initial |= {"source": source.reference, "customer": source.customer, "notes": source.notes,
+                    "notes_for_customer": source.notes_for_customer,
+                    "price_plan": source.price_plan.name if source.price_plan else None}
+    return initial
+
+
+def _create(request: HttpRequest, form: QuoteForm, stored: StoredRequest, source: Quote | None, query: str,
+            catalog: Catalog) -> Quote | None:
+    data = form.cleaned_data
+    figures, problems = price_quote(catalog, stored, data["price_plan"], data["quote_currency"] or None)
+    for field, message in problems:
+        if field in form.fields:
+            form.add_error(field, message)
+        else:  # a line of the calculator's inputs: named as the API names it
+            form.add_error(None, f"{field}: {message}")
+    if figures is None:
+        return None
+    return save_quote(owner=request.user, figures=figures, customer=data["customer"], plan=data["price_plan"],
+                      valid_until=data["valid_until"], notes=data["notes"],
+                      notes_for_customer=data["notes_for_customer"], calculator_query=query, duplicated_from=source)
+
+
+@require_GET
+@sales_required
+def quote_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    quote = quote_for(request.user, reference)
+    return render(request, "quotes/detail.html", _detail_context(request, quote))
+
+
+def _detail_context(request: HttpRequest, quote: Quote) -> dict:
+    share_url = request.build_absolute_uri(reverse("quotes:share", args=[quote.share_token]))
+    return {"quote": quote, "share_url": share_url, "statuses": QuoteStatus.choices,
+            "can_change": request.user.has_perm("quotes.change_quote"), **document_context(quote, internal=True)}
+
+
+@require_GET
+@sales_required
+def reprice(request: HttpRequest, reference: str) -> HttpResponse:
+    quote = quote_for(request.user, reference)
+    context = _detail_context(request, quote) | reprice_context(quote, Catalog(), timezone.localdate())
+    return render(request, "quotes/detail.html#reprice" if request.htmx else "quotes/detail.html", context)
+
+
+def _changeable(request: HttpRequest, reference: str) -> Quote:
+    quote = quote_for(request.user, reference)
+    if not request.user.has_perm("quotes.change_quote"):
+        raise PermissionDenied("You may look at quotes but not change them.")
+    return quote
+
+
+@require_POST
+@sales_required
+def set_status(request: HttpRequest, reference: str) -> HttpResponse:
+    quote = _changeable(request, reference)
+    status = request.POST.get("status", "")
+    if status not in QuoteStatus.values:
+        messages.error(request, f"Choose a status: {', '.join(QuoteStatus.labels)}.")
+    else:
+        quote.set_status(status)
+        messages.success(request, f"Marked {QuoteStatus(status).label.lower()}.")
+    return redirect("quotes:detail", reference=quote.reference)
+
+
+@require_POST
+@sales_required
+def revoke_share(request: HttpRequest, reference: str) -> HttpResponse:
+    quote = _changeable(request, reference)
+    quote.revoke_share()
+    messages.success(request, "The share link is revoked: it now answers 'not found'.")
+    return redirect("quotes:detail", reference=quote.reference)
+
+
+@require_POST
+@sales_required
+def renew_share(request: HttpRequest, reference: str) -> HttpResponse:
+    quote = _changeable(request, reference)
+    with transaction.atomic():
+        quote.renew_share()
+    messages.success(request, "A new share link is ready; the old one no longer works.")
+    return redirect("quotes:detail", reference=quote.reference)
+
+
+@require_GET
+@sales_required
+def quote_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+    return exports.pdf_response(request, quote_for(request.user, reference))
+
+
+@require_GET
+@sales_required
+def quote_csv(request: HttpRequest, reference: str) -> HttpResponse:
+    return exports.csv_response(quote_for(request.user, reference))
+
+
+# --- The share link: no account, read-only ---------------------------------------------------------------
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_GET
+def share(request: HttpRequest, token: str) -> HttpResponse:
+    quote = shared_quote(token)
+    context = {"quote": quote, "base_template": "base.html", "for_pdf": False,
+               "pdf_url": reverse("quotes:share-pdf", args=[token]), "csv_url": reverse("quotes:share-csv", args=[token]),
+               **document_context(quote, internal=False)}
+    return _private(render(request, "quotes/share.html", context))
+
+
+@require_GET
+def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    return _private(exports.pdf_response(request, shared_quote(token)))
+
+
+@require_GET
+def share_csv(request: HttpRequest, token: str) -> HttpResponse:
+    return _private(exports.csv_response(shared_quote(token)))
+
