@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "plans",
     "accounts",
     "quotes",
+    "usage",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +144,8 @@ STORAGES = {
 
 # A replay of 100,000 events is about 10 MB of JSON; larger bodies are refused before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+# The usage upload page's limit; bigger files go through `manage.py ingest_webhooks`.
+USAGE_UPLOAD_MAX_BYTES = int(os.environ.get("USAGE_UPLOAD_MAX_MB", "50")) * 1024 * 1024
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

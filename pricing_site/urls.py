@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("ratecards.urls")),
     path("", include("calculator.urls")),
     path("", include("quotes.urls")),
+    path("", include("usage.urls")),
 ]
 
 handler500 = views.server_error

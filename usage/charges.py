@@ -1,0 +1,248 @@
+"""What each message amounted to and what it cost, from Meta's verdict and the card in force on its day.
+
+Meta's status webhooks say whether a message was charged (`pricing.type`, or `billable` on legacy
+conversation-based statuses) and in which category, but not the price. `Pricer.derive` decides a
+message's market (by the mapping in force on its day), billed category and outcome (paid, or free for a
+reason); `Pricer.charge` prices a paid message at the rate of the card in force on its day, at the volume
+tier that its position in the month's count (per market and tier group, in time order) falls in. Amounts
+are integers of 0.0001 (see `usage.models.UNIT_PLACES`).
+
+Conversation-based (CBP) statuses are priced per conversation: the first message of a conversation id
+carries the conversation's charge, the others in it are paid but cost nothing more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import phonenumbers
+
+from calculator.cards import Catalog, NoCard
+from calculator.engine.cards import CATEGORIES, CardSnapshot, tier_group
+from calculator.pricing import market_map_for
+from ratecards.markets import OTHER, MarketMap
+
+from .models import CURRENCY, Outcome, money_to_units
+
+EPOCH = date(1970, 1, 1)
+CATEGORY_ALIASES = {"marketing_lite": "marketing", "authentication_international": "authentication_international"}
+PAID_TYPES = ("regular",)
+PAID, INBOUND = Outcome.PAID.value, Outcome.INBOUND.value
+CONVERSATION_MODEL = "CBP"
+
+
+def billed_category(category: str) -> str:
+    """The category a message is billed in: `marketing_lite` is billed as marketing."""
+    return CATEGORY_ALIASES.get(category, category)
+
+
+def epoch_day(ts: int) -> int:
+    return ts // 86400
+
+
+@dataclass(frozen=True, slots=True)
+class Ladder:
+    """A category's tiers in a market under one card, as inclusive upper bounds and rates in units."""
+
+    card_id: int
+    ends: tuple[int | None, ...]
+    units: tuple[int, ...]
+    counted: bool  # tiers apply: the position in the month's count matters
+
+    @property
+    def list_units(self) -> int:
+        return self.units[0]
+
+    def tier(self, position: int) -> int:
+        index = 0
+        ends = self.ends
+        while ends[index] is not None and position > ends[index]:
+            index += 1
+        return index
+
+
+class Regime:
+    """A card (or none) with the market mapping it prices with, and what has been worked out under them."""
+
+    __slots__ = ("card", "market_map", "service_allowance", "places", "derived")
+
+    def __init__(self, card: CardSnapshot | None, market_map: MarketMap):
+        self.card = card
+        self.market_map = market_map
+        # the card charges service after a free monthly allowance
+        self.service_allowance = bool(card and card.rules.service_charged and card.rules.free_service_allowance > 0)
+        self.places: dict[str, tuple[str, str]] = {}
+        self.derived: dict[tuple, Derived] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """What prices a day: the card in force (None before the first card) and the market mapping."""
+
+    day: date
+    month: date
+    regime: Regime
+
+    @property
+    def card(self) -> CardSnapshot | None:
+        return self.regime.card
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    market: str
+    country: str
+    category: str
+    billing_type: str
+    outcome: str
+    ladder: Ladder | None  # for a paid message that a card prices
+
+
+class Pricer:
+    """One catalogue version's cards and mappings, with the lookups a million messages need cached.
+
+    Users are placed by the first digits of their number (as long as the longest mapping prefix), and a
+    message's verdict depends only on its place, its day's card and Meta's pricing fields, so both are
+    worked out once per distinct value.
+    """
+
+    def __init__(self, catalog: Catalog | None = None, currency: str = CURRENCY):
+        self.catalog = catalog or Catalog()
+        self.currency = currency
+        self.prefix_length = max((len(rule.prefix) for rule in self.catalog.mapping_rules()),
+                                 default=0) or 15
+        self._days: dict[int, Day] = {}
+        self._regimes: dict[tuple[int, int], Regime] = {}
+        self._ladders: dict[tuple[int, str, str], Ladder | None] = {}
+
+    def day(self, ts: int) -> Day:
+        key = ts // 86400
+        found = self._days.get(key)
+        if found is None:
+            on = EPOCH + timedelta(days=key)
+            try:
+                card = self.catalog.card_in_force(self.currency, on)
+            except NoCard:
+                card = None
+            market_map = market_map_for(self.catalog, card, on)[0] if card else self.catalog.market_map(on)
+            regime = self._regimes.get((id(card), id(market_map)))
+            if regime is None:
+                regime = self._regimes[(id(card), id(market_map))] = Regime(card, market_map)
+            found = self._days[key] = Day(on, on.replace(day=1), regime)
+        return found
+
+    def ladder(self, card: CardSnapshot, market: str, category: str) -> Ladder | None:
+        key = (card.id, market, category)
+        if key in self._ladders:
+            return self._ladders[key]
+        if category == "authentication_international" and card.rate(market, category) is None:
+            category = "authentication"  # Meta billed it abroad; this card has no such rate for the market
+        tiers = card.ladder(market, category) if category in CATEGORIES else ()
+        found = None
+        if tiers:
+            found = Ladder(card.id, tuple(t.end for t in tiers), tuple(money_to_units(t.rate) for t in tiers),
+                           counted=len(tiers) > 1)
+        self._ladders[key] = found
+        return found
+
+    def derive(self, inbound: bool, contact: str, ts: int, last_status: str, pricing_model: str,
+               billable: bool | None, price_type: str, price_category: str) -> Derived:
+        day = self._days.get(ts // 86400) or self.day(ts)
+        regime = day.regime
+        if contact.isdigit() and 7 <= len(contact) <= 15 and contact.isascii():
+            prefix = contact[:self.prefix_length]
+            place = regime.places.get(prefix)
+            if place is None:
+                place = regime.places[prefix] = _place(regime.market_map, contact)
+        else:
+            place = (OTHER, "")
+        key = (place, inbound, last_status == "failed", billable, price_type, price_category)
+        found = regime.derived.get(key)
+        if found is None:
+            found = regime.derived[key] = self._derive(regime, place, inbound, last_status, billable, price_type,
+                                                       price_category)
+        return found
+
+    def place(self, ts: int, contact: str) -> tuple[str, str]:
+        """The market and ISO country of a user's number (digits without +) on a message's day."""
+        return self.derive(True, contact, ts, "", "", None, "", "")[:2]  # type: ignore[return-value]
+
+    def _derive(self, regime: Regime, place: tuple[str, str], inbound: bool, last_status: str, billable: bool | None,
+                price_type: str, price_category: str) -> Derived:
+        market, country = place
+        if inbound:
+            return Derived(market, country, "", "", INBOUND, None)
+        category = billed_category(price_category)
+        outcome = _outcome(last_status, billable, price_type, category, regime.service_allowance)
+        billing_type = price_type or _TYPE_OF.get(outcome, "")
+        ladder = None
+        if outcome == PAID and regime.card is not None:
+            ladder = self.ladder(regime.card, market, category)
+        return Derived(market, country, category, billing_type, outcome, ladder)
+
+
+_TYPE_OF = {"paid": "regular", "entry_point": "free_entry_point", "service_window": "free_customer_service",
+            "allowance": "free_customer_service"}
+
+
+def _outcome(last_status: str, billable: bool | None, price_type: str, category: str, service_allowance: bool) -> str:
+    """Meta's verdict as an outcome: paid, or free for a reason (or failed: never delivered)."""
+    if last_status == "failed":
+        return Outcome.FAILED.value
+    if price_type in PAID_TYPES or (not price_type and billable is True):
+        return Outcome.PAID.value
+    if price_type == "free_entry_point" or category == "referral_conversion":
+        return Outcome.ENTRY_POINT.value
+    if "allowance" in price_type:
+        return Outcome.ALLOWANCE.value
+    if price_type == "free_customer_service" or (not price_type and billable is False):
+        # On a card that charges service after a monthly allowance, a free service message is the allowance.
+        return Outcome.ALLOWANCE.value if category == "service" and service_allowance else Outcome.SERVICE_WINDOW.value
+    return Outcome.UNKNOWN.value
+
+
+def _place(market_map: MarketMap, contact: str) -> tuple[str, str]:
+    if not (contact.isascii() and contact.isdigit() and 7 <= len(contact) <= 15):
+        return OTHER, ""
+    found = market_map.resolve_digits(contact)
+    if found.country is not None:
+        return found.market, found.country
+    for length in (1, 2, 3):
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(contact[:length]))
+        if regions:
+            region = regions[0]
+            return found.market, region if region != "001" else ""
+    return found.market, ""
+
+
+class MonthCounter:
+    """Where each market's tier groups stand in one month: charged messages counted in time order."""
+
+    def __init__(self, counts: dict[tuple[str, str], int] | None = None):
+        self.counts = counts or {}
+
+    def next_position(self, market: str, category: str) -> int:
+        key = (market, tier_group(category))
+        position = self.counts.get(key, 0) + 1
+        self.counts[key] = position
+        return position
+
+
+def price(derived: Derived, counter: MonthCounter, conversation: str, pricing_model: str,
+          conversations: set[str]) -> tuple[int | None, int, int]:
+    """(tier, charge units, list units) of a message, advancing the month's count when it is paid."""
+    if derived.outcome != PAID:
+        return None, 0, 0
+    if pricing_model == CONVERSATION_MODEL and conversation:
+        if conversation in conversations:
+            return None, 0, 0  # inside a conversation already charged
+        conversations.add(conversation)
+    position = counter.next_position(derived.market, derived.category)
+    ladder = derived.ladder
+    if ladder is None:
+        return None, 0, 0  # no card (before the first one) or no rate for the category: not priced
+    if not ladder.counted:
+        return 0, ladder.list_units, ladder.list_units
+    tier = ladder.tier(position)
+    return tier, ladder.units[tier], ladder.list_units

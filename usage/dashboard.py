@@ -1,0 +1,270 @@
+"""What the dashboard shows for a workspace-month: figures, tier progress, alerts and the daily chart.
+
+Everything here reads the daily sums (a few hundred rows for a month of a million messages) and the
+cards; nothing loops over message rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from calculator.engine.cards import tier_group
+from calculator.engine.money import round_money
+
+from .charges import Pricer
+from .models import CURRENCY, IngestRun, MonthSummary, Outcome, TemplateCategoryChange, Workspace
+from .reconcile import Reconciliation, reconcile
+from .store import month_start_ts
+from .summary import (Counts, DayFigures, MonthTotals, allowance_exhausted, by_day, by_market, daily,
+                      month_totals, months_with_data)
+
+CATEGORY_LABELS = {
+    "marketing": "Marketing", "utility": "Utility", "authentication": "Authentication",
+    "authentication_international": "Authentication-international", "service": "Service",
+    "referral_conversion": "Free entry point", "unknown": "No category",
+}
+REASON_LABELS = {"service_window": "Customer service window", "entry_point": "Free entry point",
+                 "allowance": "Monthly free service allowance", "no_pricing": "No pricing in the data"}
+PAID_SHARE_RISE = 5  # percentage points that make a rise in the paid share worth a warning
+
+
+def category_label(category: str) -> str:
+    return CATEGORY_LABELS.get(category, category.replace("_", " ").capitalize() or "No category")
+
+
+def previous_month(month: date) -> date:
+    return (month - timedelta(days=1)).replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1)
+
+
+@dataclass
+class TierProgress:
+    """One market's tiered category this month: where its count stands and what the next tier brings."""
+
+    market: str
+    category: str
+    count: int
+    tier: int  # 0: list rate
+    tiers: int
+    rate_now: Decimal
+    tier_start: int  # messages before the current tier began
+    next_start: int | None
+    next_rate: Decimal | None
+    savings: Decimal  # so far this month: list price minus tiered price
+
+    @property
+    def to_next(self) -> int | None:
+        return None if self.next_start is None else max(self.next_start - self.count, 0)
+
+    @property
+    def next_saving_per_thousand(self) -> Decimal | None:
+        """What every 1,000 messages past the next breakpoint save against the current rate."""
+        return None if self.next_rate is None else (self.rate_now - self.next_rate) * 1000
+
+    @property
+    def progress(self) -> float:
+        """The share of the way from the current tier's start to the next breakpoint (for the bar)."""
+        if self.next_start is None:
+            return 1.0
+        span = self.next_start - 1 - self.tier_start
+        return min(max((self.count - self.tier_start) / span, 0.0), 1.0) if span > 0 else 1.0
+
+    @property
+    def label(self) -> str:
+        return category_label(self.category)
+
+
+def tier_progress(workspace: Workspace, month: date, pricer: Pricer | None = None) -> list[TierProgress]:
+    """Every market and tier group with paid messages this month, on the card in force at its last day."""
+    pricer = pricer or Pricer()
+    rows = (daily(workspace, month).filter(outcome=Outcome.PAID).values("market", "category")
+            .annotate(n=Sum("messages"), c=Sum("charge_units"), l=Sum("list_units")).order_by())
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["market"], tier_group(row["category"])), []).append(row)
+    last_day = daily(workspace, month).order_by("-day").values_list("day", flat=True).first()
+    if last_day is None:
+        return []
+    card = pricer.day(month_start_ts(last_day)).card
+    found = []
+    for (market, group), members in groups.items():
+        if card is None:
+            break
+        biggest = max(members, key=lambda row: row["n"])
+        ladder = pricer.ladder(card, market, biggest["category"])
+        if ladder is None or not ladder.counted:
+            continue
+        count = sum(row["n"] for row in members)
+        index = ladder.tier(count)
+        starts = (0,) + tuple(end for end in ladder.ends[:-1])
+        following = index + 1 if index + 1 < len(ladder.units) else None
+        found.append(TierProgress(
+            market=market, category=group, count=count, tier=index, tiers=len(ladder.units),
+            rate_now=Decimal(ladder.units[index]).scaleb(-4), tier_start=starts[index],
+            next_start=None if following is None else starts[following] + 1,
+            next_rate=None if following is None else Decimal(ladder.units[following]).scaleb(-4),
+            savings=Decimal(sum(row["l"] - row["c"] for row in members)).scaleb(-4),
+        ))
+    return sorted(found, key=lambda t: (-t.progress if t.next_start else 0, -t.count))
+
+
+@dataclass
+class Alert:
+    level: str  # "warning" or "info"
+    title: str
+    text: str
+
+
+def alerts(workspace: Workspace, month: date, totals: MonthTotals, previous: MonthTotals | None,
+           reconciliation: Reconciliation | None) -> list[Alert]:
+    found: list[Alert] = []
+    share = totals.paid_share
+    if share is not None:
+        before = previous.paid_share if previous is not None else None
+        text = f"{totals.paid:,} of {totals.all:,} delivered messages were paid ({share:.0%})"
+        level = "info"
+        if before is not None:
+            text += f", against {before:.0%} in {previous.month:%B %Y}"
+            if (share - before) * 100 >= PAID_SHARE_RISE:
+                level = "warning"
+        found.append(Alert(level, "Share of paid messages", text + "."))
+    ran_out = allowance_exhausted(workspace)
+    this_month = [row for row in ran_out if row[0] == month]
+    if this_month:
+        _, first_day, paid = this_month[0]
+        found.append(Alert("warning", "Free service allowance used up",
+                           f"The month's free service messages ran out on {first_day:%-d %B}: "
+                           f"{_n(paid, 'service message')} charged after that."))
+    others = [row[0] for row in ran_out if row[0] != month]
+    if others:
+        found.append(Alert("info", "Other months over the allowance",
+                           "The free service allowance also ran out in " + ", ".join(f"{m:%B %Y}" for m in others)
+                           + "."))
+    for change in recategorised(workspace, month):
+        found.append(Alert("warning", "Template billed as marketing",
+                           f"Meta moved template “{change.name or change.template_id}”"
+                           f"{' (' + change.language + ')' if change.language else ''} from "
+                           f"{category_label(change.previous_category).lower()} to marketing on {change.at:%-d %B %Y}: "
+                           "its messages are billed at marketing rates, not utility."))
+    if totals.unpriced:
+        found.append(Alert("warning", "Messages without a card",
+                           f"{_n(totals.unpriced, 'paid message')} fall on days no {CURRENCY} rate card covers; "
+                           "they count but are not priced."))
+    if totals.failed:
+        found.append(Alert("info", "Not delivered",
+                           f"{_n(totals.failed, 'message')} failed (their last status is “failed”): not counted, "
+                           "not charged."))
+    if reconciliation is not None and reconciliation.differences:
+        found.append(Alert("warning", "Meta's figures differ",
+                           f"{_n(reconciliation.differences, 'line')} of Meta's pricing analytics differ from ours; "
+                           "see the reconciliation below."))
+    return found
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def recategorised(workspace: Workspace, month: date) -> list[TemplateCategoryChange]:
+    """Templates Meta moved from utility (or authentication) to marketing up to the end of the month."""
+    end = month_start_ts(next_month(month))
+    return list(TemplateCategoryChange.objects.filter(workspace=workspace, new_category="marketing", ts__lt=end)
+                .exclude(previous_category="marketing").order_by("-ts")[:10])
+
+
+def daily_figure(days: list[DayFigures], month: date, currency: str = CURRENCY) -> dict:
+    """Messages per day (paid and free, stacked) and the day's approximate cost on a second axis."""
+    x = [d.day.isoformat() for d in days]
+    cost = [float(round_money(d.counts.charge, currency)) for d in days]
+    font = {"family": "Inter, system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13, "color": "#1f2933"}
+    return {
+        "data": [
+            {"type": "bar", "name": "Paid", "x": x, "y": [d.counts.paid for d in days],
+             "marker": {"color": "#0b6b5e"}, "hovertemplate": "%{y:,} paid<extra></extra>"},
+            {"type": "bar", "name": "Free", "x": x, "y": [d.counts.free for d in days],
+             "marker": {"color": "#9fd4c9"}, "hovertemplate": "%{y:,} free<extra></extra>"},
+            {"type": "scatter", "mode": "lines+markers", "name": f"Cost ({currency})", "x": x, "y": cost,
+             "yaxis": "y2", "line": {"color": "#a1291f", "width": 2}, "marker": {"size": 5},
+             "hovertemplate": "$%{y:,.2f}<extra></extra>"},
+        ],
+        "layout": {
+            "font": font, "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)", "height": 320,
+            "margin": {"l": 64, "r": 84, "t": 16, "b": 40}, "barmode": "stack", "bargap": 0.25,
+            "legend": {"orientation": "h", "y": 1.12, "x": 0},
+            "xaxis": {"type": "date", "tickformat": "%-d %b", "range": [
+                (month - timedelta(hours=12)).isoformat(), (next_month(month) - timedelta(hours=12)).isoformat()]},
+            "yaxis": {"title": {"text": "Messages"}, "rangemode": "tozero", "gridcolor": "#e8ebef",
+                      "separatethousands": True},
+            "yaxis2": {"title": {"text": f"Cost ({currency})", "standoff": 12}, "overlaying": "y", "side": "right",
+                       "rangemode": "tozero",
+                       "showgrid": False, "tickprefix": "$"},
+            "hovermode": "x unified",
+        },
+        "config": {"displayModeBar": False, "responsive": True},
+    }
+
+
+@dataclass
+class MonthView:
+    workspace: Workspace
+    month: date
+    months: list[date]
+    totals: MonthTotals
+    previous: MonthTotals | None
+    markets: list[tuple[str, Counts]]
+    days: list[DayFigures]
+    figure: dict
+    tiers: list[TierProgress]
+    alerts: list[Alert]
+    reconciliation: Reconciliation | None
+    summary: MonthSummary | None
+    runs: list[IngestRun] = field(default_factory=list)
+
+    @property
+    def currency(self) -> str:
+        return self.totals.currency
+
+    @property
+    def categories(self) -> list[tuple[str, str, Counts]]:
+        return [(name, category_label(name), counts) for name, counts in self.totals.by_category.items()]
+
+    @property
+    def free_reasons(self) -> list[tuple[str, int]]:
+        return [(REASON_LABELS[key], n) for key, n in self.totals.free_by_reason.items() if n or key != "no_pricing"]
+
+    @property
+    def newer(self) -> date | None:
+        later = [m for m in self.months if m > self.month]
+        return min(later) if later else None
+
+    @property
+    def older(self) -> date | None:
+        earlier = [m for m in self.months if m < self.month]
+        return max(earlier) if earlier else None
+
+    @property
+    def what_if(self) -> dict | None:
+        return self.summary.what_if if self.summary is not None else None
+
+
+def month_view(workspace: Workspace, month: date) -> MonthView:
+    months = months_with_data(workspace)
+    totals = month_totals(workspace, month)
+    earlier = previous_month(month)
+    previous = month_totals(workspace, earlier) if earlier in months else None
+    reconciliation = reconcile(workspace, month)
+    days = by_day(workspace, month)
+    return MonthView(
+        workspace=workspace, month=month, months=months, totals=totals, previous=previous,
+        markets=by_market(workspace, month), days=days, figure=daily_figure(days, month),
+        tiers=tier_progress(workspace, month), alerts=alerts(workspace, month, totals, previous, reconciliation),
+        reconciliation=reconciliation, summary=MonthSummary.objects.filter(workspace=workspace, month=month).first(),
+        runs=list(workspace.ingest_runs.all()[:3]),
+    )

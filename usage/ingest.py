@@ -1,0 +1,181 @@
+"""Loading one file (webhooks or a pricing_analytics response) into a workspace: the command and the upload.
+
+The file is read record by record (`usage.webhooks.read_records`), message states are merged per id in
+batches and written by `usage.store.MessageWriter`; memory stays flat whatever the file's size. The whole
+load is one transaction: a file that turns out not to be webhooks at all is refused and leaves nothing
+behind. Broken records are reported with their line number and skipped; the rest loads.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import BinaryIO, Callable
+
+from django.db import transaction
+
+from .models import AnalyticsPoint, IngestRun, TemplateCategoryChange, Workspace
+from .store import MessageWriter
+from .summary import MonthTotals, month_totals
+from .webhooks import (NOT_WEBHOOKS, CategoryChange, NotWebhooks, RecordError, analytics_points, merge_state,
+                       open_stream, parse_record, read_records)
+
+BATCH = 50_000  # message states merged in memory before they are written
+SNIFF = 200  # records read before a file with no envelope at all is refused
+MAX_ERRORS_KEPT = 1000
+
+
+@dataclass
+class IngestReport:
+    kind: str = IngestRun.Kind.WEBHOOKS
+    lines: int = 0
+    records: int = 0
+    envelopes: int = 0
+    changed: int = 0
+    skipped: int = 0
+    errors: list[dict] = field(default_factory=list)
+    months: dict[str, MonthTotals] = field(default_factory=dict)
+    analytics_points: int = 0
+    seconds: float = 0.0
+    run: IngestRun | None = None
+
+    def error(self, line: int, message: str) -> None:
+        self.skipped += 1
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append({"line": line, "message": message})
+
+    def as_json(self) -> dict:
+        """The command's `--json` output (api.md): months, skipped, errors."""
+        return {
+            "months": {key: totals.as_json() for key, totals in self.months.items()},
+            "skipped": self.skipped,
+            "errors": self.errors,
+        }
+
+
+Progress = Callable[[int, int], None]  # (records so far, line number)
+
+
+def ingest(handle: BinaryIO, workspace: Workspace, filename: str, user=None,
+           progress: Progress | None = None) -> IngestReport:
+    """Load a webhook export or a pricing_analytics response. Raises NotWebhooks (nothing stored)."""
+    started = time.perf_counter()
+    report = IngestReport()
+    with transaction.atomic():
+        loader = _Loader(workspace, report)
+        add = loader.add
+        for line, record in read_records(open_stream(handle)):
+            add(line, record)
+            if not line & 4095:
+                if progress is not None:
+                    progress(report.records, line)
+                if report.records == 0 and report.skipped >= SNIFF:
+                    raise NotWebhooks(_refusal(report))
+        report.lines = loader.last_line
+        if report.records == 0 and report.skipped >= SNIFF:
+            raise NotWebhooks(_refusal(report))
+        if report.envelopes == 0 and report.analytics_points == 0:
+            raise NotWebhooks(_refusal(report))
+        loader.finish()
+        report.months = {f"{m:%Y-%m}": month_totals(workspace, m) for m in sorted(loader.writer.seen)}
+        report.changed = loader.writer.changed + report.analytics_points
+        report.seconds = time.perf_counter() - started
+        report.run = IngestRun.objects.create(
+            workspace=workspace, user=user, filename=filename[:255], kind=report.kind, seconds=report.seconds,
+            lines=report.lines, records=report.records, changed=report.changed, skipped=report.skipped,
+            errors=report.errors[:100], months=sorted(report.months),
+        )
+    if progress is not None:
+        progress(report.records, report.lines)
+    return report
+
+
+def _refusal(report: IngestReport) -> str:
+    first = report.errors[0] if report.errors else None
+    detail = f" (line {first['line']}: {first['message']})" if first else ""
+    return NOT_WEBHOOKS + detail
+
+
+class _Loader:
+    """Merges message states per id until a batch is full, then writes it."""
+
+    def __init__(self, workspace: Workspace, report: IngestReport):
+        self.workspace = workspace
+        self.report = report
+        self.writer = MessageWriter(workspace.pk)
+        self.states: dict[str, list] = {}
+        self.changes: list[CategoryChange] = []
+        self.last_line = 0
+
+    def add(self, line: int, record: bytes | str) -> None:
+        """One record: its message states merged into the batch (a broken record is reported, not loaded)."""
+        self.last_line = line
+        report = self.report
+        if type(record) is str:
+            report.error(line, record)
+            return
+        try:
+            states, changes, analytics, _ignored = parse_record(record)
+            if analytics is not None:
+                points = analytics_points(analytics)
+        except RecordError as exc:
+            if record.strip():
+                report.error(line, str(exc))
+            return
+        if analytics is not None:
+            self._analytics(points)
+            return
+        report.envelopes += 1
+        report.records += len(states)
+        merged = self.states
+        for state in states:
+            known = merged.get(state[0])
+            if known is None:
+                merged[state[0]] = state
+            else:
+                merge_state(known, state)
+        if changes:
+            report.records += len(changes)
+            self.changes.extend(changes)
+            if len(self.changes) >= BATCH:
+                self.flush()
+        if len(merged) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.states:
+            self.writer.write(list(self.states.values()))
+            self.states = {}
+        if self.changes:
+            TemplateCategoryChange.objects.bulk_create(
+                [TemplateCategoryChange(workspace=self.workspace, ts=c.ts, template_id=c.template_id, name=c.name,
+                                        language=c.language, previous_category=c.previous_category,
+                                        new_category=c.new_category) for c in self.changes],
+                ignore_conflicts=True,
+            )
+            self.changes = []
+
+    def finish(self) -> list[date]:
+        self.flush()
+        return self.writer.finish()
+
+    def _analytics(self, points) -> None:
+        report = self.report
+        report.kind = IngestRun.Kind.ANALYTICS
+        report.records += len(points)
+        report.analytics_points += len(points)
+        AnalyticsPoint.objects.bulk_create(
+            [AnalyticsPoint(workspace=self.workspace, month=_month_of(p.start), start=p.start, end=p.end,
+                            phone_number=p.phone_number, country=p.country, pricing_type=p.pricing_type,
+                            pricing_category=p.pricing_category, tier=p.tier, volume=p.volume, cost=p.cost)
+             for p in points],
+            update_conflicts=True,
+            unique_fields=["workspace", "start", "end", "phone_number", "country", "pricing_type", "pricing_category",
+                           "tier"],
+            update_fields=["month", "volume", "cost"],
+        )
+
+
+def _month_of(ts: int) -> date:
+    return datetime.fromtimestamp(ts, timezone.utc).date().replace(day=1)

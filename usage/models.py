@@ -1,0 +1,244 @@
+"""Usage from Meta's webhooks: workspaces, one row per message, daily aggregates, Meta's own analytics.
+
+A message row is written once per message id and workspace (statuses of the same message are merged as
+they arrive, see `usage.store`), priced at ingest (`usage.charges`) and summed into `DailyUsage`, which is
+what the dashboard reads. Money is stored as whole ten-thousandths of the currency (rates have four
+decimals), so SQL sums are exact on every database; `units_to_money` turns them back into Decimals.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+UNIT_PLACES = 4  # a charge unit is 0.0001 of the currency
+CURRENCY = "USD"  # the dashboard prices usage with the USD cards (Meta bills most businesses in USD)
+
+
+def units_to_money(units: int | None) -> Decimal:
+    return Decimal(int(units or 0)).scaleb(-UNIT_PLACES)
+
+
+def money_to_units(amount: Decimal) -> int:
+    units = amount.scaleb(UNIT_PLACES)
+    if units != units.to_integral_value():
+        raise ValueError(f"{amount} has more than {UNIT_PLACES} decimals")
+    return int(units)
+
+
+class Workspace(models.Model):
+    """A business whose usage is loaded; its members (and staff) see its data, nobody else does."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True, help_text="Used in addresses and by `--workspace`.")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="usage_workspaces")
+    business_country = models.CharField(
+        max_length=2, blank=True,
+        help_text="ISO 3166 alpha-2 code of the business's primary country (for authentication-international "
+                  "in what-if replays). Blank: every recipient counts as abroad.",
+    )
+    auth_international = models.BooleanField(
+        default=False, help_text="Meta found the business eligible for authentication-international rates.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def visible_to(self, user) -> bool:
+        if not user.is_authenticated or not user.is_active:
+            return False
+        return user.is_staff or self.members.filter(pk=user.pk).exists()
+
+
+class Outcome(models.TextChoices):
+    """What a message amounted to: paid, free for a reason, or not a delivered business message."""
+
+    PAID = "paid", "Paid"
+    SERVICE_WINDOW = "service_window", "Free: customer service window"
+    ENTRY_POINT = "entry_point", "Free: free entry point"
+    ALLOWANCE = "allowance", "Free: monthly service allowance"
+    UNKNOWN = "unknown", "Free: no pricing in the data"
+    FAILED = "failed", "Not delivered"
+    INBOUND = "inbound", "From the user"
+
+
+FREE_OUTCOMES = (Outcome.SERVICE_WINDOW, Outcome.ENTRY_POINT, Outcome.ALLOWANCE, Outcome.UNKNOWN)
+COUNTED_OUTCOMES = (Outcome.PAID, *FREE_OUTCOMES)
+
+
+class Message(models.Model):
+    """One message of a workspace: a business message (from its statuses) or a user's message.
+
+    Raw facts merged from the webhooks come first; the fields after `dirty` are computed from them
+    (market, billed category, outcome, charge) and recomputed whenever the raw facts change.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="messages")
+    wamid = models.CharField(max_length=200)
+    inbound = models.BooleanField(default=False)
+    contact = models.CharField(max_length=32, blank=True, help_text="The user's number (digits, no +).")
+    phone_number_id = models.CharField(max_length=40, blank=True, help_text="The business number's id.")
+    ts = models.BigIntegerField(help_text="Earliest status (or receipt) time, Unix seconds.")
+    day = models.DateField()
+    month = models.DateField()
+    status_key = models.BigIntegerField(help_text="Latest status: time * 8 + rank, to merge in any order.")
+    last_status = models.CharField(max_length=16)
+    pricing_key = models.BigIntegerField(default=0, help_text="Status the pricing came from (0: none).")
+    pricing_model = models.CharField(max_length=8, blank=True)
+    billable = models.BooleanField(null=True)
+    price_type = models.CharField(max_length=40, blank=True)
+    price_category = models.CharField(max_length=40, blank=True)
+    conversation_id = models.CharField(max_length=128, blank=True)
+    entry_point = models.BooleanField(default=False, help_text="A user message from an ad (referral).")
+    dirty = models.BooleanField(default=False, help_text="Raw facts changed since the row was priced.")
+    priced_month = models.DateField()
+    market = models.CharField(max_length=80, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    category = models.CharField(max_length=40, blank=True, help_text="Billed category.")
+    billing_type = models.CharField(max_length=40, blank=True, help_text="Meta's pricing type, or derived.")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    card_id = models.IntegerField(null=True, help_text="The rate card that priced it.")
+    tier = models.SmallIntegerField(null=True, help_text="Volume tier (0: list rate).")
+    charge_units = models.BigIntegerField(default=0)
+    list_units = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "wamid"], name="usage_message_once")]
+        indexes = [
+            models.Index(fields=["workspace", "month", "ts", "wamid"], name="usage_message_timeline"),
+            models.Index(fields=["workspace", "month"], condition=Q(dirty=True), name="usage_message_dirty"),
+        ]
+
+    @property
+    def at(self) -> datetime:
+        return datetime.fromtimestamp(self.ts, timezone.utc)
+
+    @property
+    def charge(self) -> Decimal:
+        return units_to_money(self.charge_units)
+
+
+class DailyUsage(models.Model):
+    """Messages and charges of one day, per market, country, category, type and outcome (from Message)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="daily_usage")
+    month = models.DateField()
+    day = models.DateField()
+    market = models.CharField(max_length=80, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    category = models.CharField(max_length=40, blank=True)
+    billing_type = models.CharField(max_length=40, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    messages = models.BigIntegerField()
+    charge_units = models.BigIntegerField()
+    list_units = models.BigIntegerField()
+    unpriced = models.BigIntegerField(default=0, help_text="Paid messages no card priced.")
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "month", "day"], name="usage_daily_month")]
+
+
+class MonthSummary(models.Model):
+    """Facts about one workspace-month that the daily table does not carry, and the cached what-if."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="months")
+    month = models.DateField()
+    phone_number_ids = models.JSONField(default=list, help_text="Business numbers that sent messages.")
+    conversation_based = models.BooleanField(default=False, help_text="Some messages have legacy CBP pricing.")
+    updated_at = models.DateTimeField(auto_now=True)
+    what_if = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "month"], name="usage_month_once")]
+        ordering = ["-month"]
+
+    @property
+    def phone_numbers(self) -> int:
+        return max(len(self.phone_number_ids), 1)
+
+
+class AnalyticsPoint(models.Model):
+    """One data point of Meta's `pricing_analytics` (volume and cost per country, category, type, tier)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="analytics")
+    month = models.DateField()
+    start = models.BigIntegerField()
+    end = models.BigIntegerField()
+    phone_number = models.CharField(max_length=32, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    pricing_type = models.CharField(max_length=40, blank=True)
+    pricing_category = models.CharField(max_length=40, blank=True)
+    tier = models.CharField(max_length=40, blank=True)
+    volume = models.BigIntegerField()
+    cost = models.DecimalField(max_digits=18, decimal_places=6)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "start", "end", "phone_number", "country", "pricing_type", "pricing_category",
+                        "tier"],
+                name="usage_analytics_point_once",
+            )
+        ]
+
+
+class TemplateCategoryChange(models.Model):
+    """Meta's `template_category_update` webhook: a template re-categorised (e.g. utility to marketing)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="category_changes")
+    ts = models.BigIntegerField()
+    template_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=20, blank=True)
+    previous_category = models.CharField(max_length=40, blank=True)
+    new_category = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "template_id", "ts", "new_category"],
+                                    name="usage_category_change_once")
+        ]
+        ordering = ["-ts"]
+
+    @property
+    def at(self) -> datetime:
+        return datetime.fromtimestamp(self.ts, timezone.utc)
+
+
+class IngestRun(models.Model):
+    """One file loaded (by upload or by the command): what it held and what went wrong."""
+
+    class Kind(models.TextChoices):
+        WEBHOOKS = "webhooks", "Webhooks"
+        ANALYTICS = "analytics", "Pricing analytics"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="ingest_runs")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    filename = models.CharField(max_length=255)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.WEBHOOKS)
+    created_at = models.DateTimeField(auto_now_add=True)
+    seconds = models.FloatField(default=0)
+    lines = models.BigIntegerField(default=0)
+    records = models.BigIntegerField(default=0, help_text="Statuses, messages and data points read.")
+    changed = models.BigIntegerField(default=0, help_text="Message rows added or changed.")
+    skipped = models.BigIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="The first problems: line and message.")
+    months = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
