@@ -1,0 +1,173 @@
+"""Every URL of the site and API, for each kind of visitor, gets exactly the answer it should.
+
+Roles: anonymous; a customer (signed in, member of the workspace "acme", no group); sales (group Sales,
+owner of the quote); a sales manager; a rate editor (staff, group Rate editors); staff with no group.
+The matrix names every URL pattern outside the admin (a test fails when a new one is not added), and
+the admin pages each role reaches. Where a role is refused, the page never carries the data behind it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from quotes import testing
+from ratecards.models import RateCard
+from usage.ingest import ingest
+from usage.models import Workspace
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "customer", "sales", "manager", "editor", "staff")
+SAMPLE = Path(__file__).resolve().parent / "data" / "webhooks" / "sample-webhooks.jsonl"
+ESTIMATE = {"on": "2026-11-01", "lines": [{"country": "IN", "marketing": 100}]}
+REPLAY = {"cards_on": ["2026-11-01"], "events": [
+    {"at": "2026-11-02T00:00:00Z", "user": "+919800000001", "kind": "template", "category": "marketing"}]}
+QUERY = "on=2026-11-01&lines-0-country=IN&lines-0-marketing=100"
+
+# Answers, one per role in ROLES order. 302 for a signed-out visitor means "to the sign-in page";
+# 404 where even the existence of the thing is not revealed; 403 where the role is known not to qualify.
+EVERYONE = (200,) * 6
+SIGNED_IN_ONLY = (302, 200, 200, 200, 200, 200)
+QUOTE_ROLES = (302, 403, 200, 200, 403, 403)  # Sales and Sales managers only
+OWN_QUOTE = (302, 403, 200, 200, 403, 403)  # the owner (sales) and managers
+WORKSPACE = (302, 200, 404, 404, 200, 200)  # members of acme, and staff
+OTHER_WORKSPACE = (302, 404, 404, 404, 200, 200)  # globex: the customer is not a member
+ADMIN_STAFF = (302, 302, 302, 302, 200, 200)  # the admin sends non-staff to its own sign-in
+ADMIN_EDITORS = (302, 302, 302, 302, 200, 403)  # changing cards and mappings: rate editors only
+
+# (method, url template, body or None, answers, the URL pattern names it covers)
+MATRIX = [
+    ("get", "/", None, EVERYONE, "calculator"),
+    ("get", "/?" + QUERY, None, EVERYONE, "calculator"),
+    ("get", "/estimate.csv?" + QUERY, None, EVERYONE, "calculator-csv"),
+    ("post", "/paste-numbers/", {"numbers": "+919800000001"}, EVERYONE, "calculator-paste"),
+    ("get", "/how-meta-charges/", None, EVERYONE, "how-meta-charges"),
+    ("get", "/healthz", None, EVERYONE, "healthz"),
+    ("get", "/api/v1/docs", None, EVERYONE, "api-docs"),
+    ("get", "/api/v1/openapi.json", None, EVERYONE, "api-openapi"),
+    ("get", "/api/v1/markets/resolve?phone=%2B919800000001", None, EVERYONE, "api-resolve-market"),
+    ("json", "/api/v1/estimate", ESTIMATE, EVERYONE, "api-estimate"),
+    ("json", "/api/v1/replay", REPLAY, EVERYONE, "api-replay"),
+    # Quotes through the API: an API key, or a signed-in session with its CSRF token, of a sales role.
+    ("json", "/api/v1/quotes", {"customer": "Acme", **ESTIMATE}, (401, 403, 201, 201, 403, 403), "quotes:api-create"),
+    ("get", "/accounts/login/", None, EVERYONE, "login"),
+    ("get", "/accounts/password_reset/", None, EVERYONE, "password_reset"),
+    ("get", "/accounts/password_change/", None, SIGNED_IN_ONLY, "password_change"),
+    ("post", "/accounts/logout/", {}, EVERYONE, "logout"),  # the "signed out" page
+    ("get", "/quotes/", None, QUOTE_ROLES, "quotes:list"),
+    ("get", "/quotes/new/?" + QUERY, None, QUOTE_ROLES, "quotes:new"),
+    ("get", "/quotes/{ref}/", None, OWN_QUOTE, "quotes:detail"),
+    ("get", "/quotes/{ref}/reprice/", None, OWN_QUOTE, "quotes:reprice"),
+    ("post", "/quotes/{ref}/status/", {"status": "sent"}, (302, 403, 302, 302, 403, 403), "quotes:status"),
+    ("post", "/quotes/{ref}/share/revoke/", {}, (302, 403, 302, 302, 403, 403), "quotes:revoke-share"),
+    ("post", "/quotes/{ref}/share/renew/", {}, (302, 403, 302, 302, 403, 403), "quotes:renew-share"),
+    ("get", "/quotes/{ref}/pdf", None, OWN_QUOTE, "quotes:pdf"),
+    ("get", "/quotes/{ref}/csv", None, OWN_QUOTE, "quotes:csv"),
+    # A share link is the permission: anyone holding it reads the quote.
+    ("get", "/q/{token}/", None, EVERYONE, "quotes:share"),
+    ("get", "/q/{token}/pdf", None, EVERYONE, "quotes:share-pdf"),
+    ("get", "/q/{token}/csv", None, EVERYONE, "quotes:share-csv"),
+    ("get", "/q/not-a-token/", None, (404,) * 6, "quotes:share"),
+    # The customer has one workspace and goes straight to it; others see the list (or that they have none).
+    ("get", "/usage/", None, (302, 302, 200, 200, 200, 200), "usage-index"),
+    ("get", "/usage/acme/", None, (302, 302, 404, 404, 302, 302), "usage-dashboard"),
+    ("get", "/usage/acme/2026-11/", None, WORKSPACE, "usage-month"),
+    ("get", "/usage/acme/2026-11/what-if/", None, WORKSPACE, "usage-what-if"),
+    ("get", "/usage/acme/2026-11/usage.csv", None, WORKSPACE, "usage-csv"),
+    ("get", "/usage/acme/2026-11/messages.csv", None, WORKSPACE, "usage-messages-csv"),
+    ("get", "/usage/acme/upload/", None, WORKSPACE, "usage-upload"),
+    ("get", "/usage/globex/", None, (302, 404, 404, 404, 302, 302), "usage-dashboard"),
+    ("get", "/usage/globex/2026-11/", None, OTHER_WORKSPACE, "usage-month"),
+    ("get", "/usage/globex/2026-11/what-if/", None, OTHER_WORKSPACE, "usage-what-if"),
+    ("get", "/usage/globex/2026-11/usage.csv", None, OTHER_WORKSPACE, "usage-csv"),
+    ("get", "/usage/globex/2026-11/messages.csv", None, OTHER_WORKSPACE, "usage-messages-csv"),
+    ("get", "/usage/globex/upload/", None, OTHER_WORKSPACE, "usage-upload"),
+    # The admin: any staff member looks at cards and mappings; only rate editors change them.
+    ("get", "/admin/", None, ADMIN_STAFF, None),
+    ("get", "/admin/ratecards/ratecard/", None, ADMIN_STAFF, None),
+    ("get", "/admin/ratecards/ratecard/{card}/change/", None, ADMIN_STAFF, None),
+    ("get", "/admin/ratecards/ratecard/compare/", None, ADMIN_STAFF, None),
+    ("get", "/admin/ratecards/ratecard/{card}/export/rates/", None, ADMIN_STAFF, None),
+    ("get", "/admin/ratecards/marketmapping/", None, ADMIN_STAFF, None),
+    ("get", "/admin/ratecards/ratecard/add/", None, ADMIN_EDITORS, None),
+    ("get", "/admin/ratecards/ratecard/import/", None, ADMIN_EDITORS, None),
+    ("get", "/admin/ratecards/marketmapping/add/", None, ADMIN_EDITORS, None),
+    # Users, workspaces, plans and keys: superusers (none of these roles) or staff given those rights.
+    ("get", "/admin/auth/user/", None, (302, 302, 302, 302, 403, 403), None),
+    ("get", "/admin/usage/workspace/", None, (302, 302, 302, 302, 403, 403), None),
+    ("get", "/admin/accounts/apikey/", None, (302, 302, 302, 302, 403, 403), None),
+]
+
+# URL names the matrix need not list: Django's own password-reset steps (token URLs) and the admin's.
+NOT_LISTED = {"password_reset_done", "password_reset_confirm", "password_reset_complete", "password_change_done"}
+
+
+@pytest.fixture
+def site():
+    people = {
+        "customer": testing.user("carol"),
+        "sales": testing.user("sam", testing.SALES),
+        "manager": testing.user("maya", testing.SALES_MANAGERS),
+        "editor": testing.user("eddie", staff=True),
+        "staff": testing.user("stan", staff=True),
+    }
+    people["editor"].groups.add(Group.objects.get(name="Rate editors"))
+    acme = Workspace.objects.create(name="Acme Retail", slug="acme")
+    acme.members.add(people["customer"])
+    with SAMPLE.open("rb") as sample:
+        ingest(sample, acme, SAMPLE.name)
+    globex = Workspace.objects.create(name="Globex", slug="globex")
+    with SAMPLE.open("rb") as sample:
+        ingest(sample, globex, SAMPLE.name)
+    quote = testing.quote(people["sales"], customer="Initech")
+    card = RateCard.objects.get(currency="USD", effective_from=date(2026, 10, 1))
+    cache.clear()  # no rate limit carried over from other tests
+    return people, {"ref": quote.reference, "token": quote.share_token, "card": card.pk}
+
+
+def answer(client, people, role, method, url, data):
+    if role != "anonymous":
+        client.force_login(people[role])
+    if method == "get":
+        return client.get(url)
+    if method == "json":
+        return client.post(url, data, content_type="application/json")
+    return client.post(url, data)
+
+
+@pytest.mark.parametrize("method,url,data,answers,name", MATRIX, ids=[f"{m} {u}" for m, u, *_ in MATRIX])
+def test_every_url_answers_each_role_as_it_should(client, site, settings, method, url, data, answers, name):
+    settings.RATE_LIMITS = {key: (10**6, 60) for key in settings.RATE_LIMITS}
+    people, ids = site
+    got = {}
+    for role in ROLES:
+        client.logout()
+        response = answer(client, people, role, method, url.format(**ids), data)
+        got[role] = response.status_code
+        if response.status_code in (401, 403, 404) and url.startswith(("/quotes/", "/usage/")):
+            content = b"".join(response.streaming_content) if response.streaming else response.content
+            assert b"Initech" not in content and b"wamid" not in content, (role, url)
+        if response.status_code == 302 and role == "anonymous" and answers[0] == 302 and "logout" not in url:
+            assert "login/?next=" in response["Location"], (url, response["Location"])
+    assert got == dict(zip(ROLES, answers))
+
+
+def test_the_matrix_names_every_url_of_the_site():
+    def names(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if str(pattern.pattern).startswith("admin/"):
+                    continue
+                yield from names(pattern.url_patterns, prefix + (f"{pattern.namespace}:" if pattern.namespace else ""))
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield prefix + pattern.name
+
+    listed = {name for *_, name in MATRIX if name}
+    missing = set(names(get_resolver().url_patterns)) - listed - NOT_LISTED
+    assert not missing, f"add these URLs to the permission matrix: {sorted(missing)}"
