@@ -15,6 +15,7 @@ import http.client
 import json
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -58,7 +59,8 @@ def main() -> int:
     lock = threading.Lock()
     stop = threading.Event()
 
-    with gunicorn(2, args.database_url) as base:
+    server_log = tempfile.NamedTemporaryFile("w+", prefix="fault-db-restart-", suffix=".log", delete=False)
+    with gunicorn(2, args.database_url, log=server_log) as base:
         host = urlsplit(base)
 
         def client() -> None:
@@ -84,6 +86,7 @@ def main() -> int:
         pg("stop")  # returns once the server has stopped
         down_at = time.monotonic()
         time.sleep(args.outage)
+        start_at = time.monotonic()  # the server may accept connections before pg_ctlcluster returns
         pg("start")
         up_at = time.monotonic()
         time.sleep(10)
@@ -91,13 +94,17 @@ def main() -> int:
         for thread in threads:
             thread.join()
 
-    during = [status for at, status, _ in timeline if down_at + 0.5 < at < up_at - 0.5]
+    during = [status for at, status, _ in timeline if down_at + 0.5 < at < start_at]
     after = [(at, status) for at, status, _ in timeline if at >= up_at]
     first_ok = next((at for at, status in after if status == 200), None)
     statuses = collections.Counter(status for _, status, _ in timeline)
     tracebacks = [text for _, _, text in timeline if "Traceback" in text]
+    server_log.seek(0)
+    logged = server_log.read().count("OperationalError")
+    print(f"server log: {logged} database errors logged with their tracebacks ({server_log.name})")
     print(f"answers by status: {dict(statuses)}")
     print(f"while the database was down ({args.outage:.0f} s): {dict(collections.Counter(during))}")
+    print(f"pg_ctlcluster start took {up_at - start_at:.1f} s")
     recovered = None if first_ok is None else first_ok - up_at
     print("first 200 after the database came back:", "never" if recovered is None else f"{recovered:.2f} s")
     ok = (bool(during) and set(during) <= {503} and not tracebacks and recovered is not None and recovered < 5

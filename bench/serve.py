@@ -61,8 +61,10 @@ def wait_until_up(base: str, seconds: float = 30) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int = 2, database_url: str | None = None, extra_env: dict[str, str] | None = None):
-    """Yield the base URL of a running site; the database is a fresh SQLite file unless given."""
+def gunicorn(workers: int = 2, database_url: str | None = None, extra_env: dict[str, str] | None = None,
+             log=None):
+    """Yield the base URL of a running site; the database is a fresh SQLite file unless given.
+    The server's log goes to `log` (an open file) when given, else to this terminal."""
     with tempfile.TemporaryDirectory() as scratch:
         url = database_url or f"sqlite:///{scratch}/bench.sqlite3"
         env = site_environment(url, extra_env)
@@ -71,7 +73,7 @@ def gunicorn(workers: int = 2, database_url: str | None = None, extra_env: dict[
         process = subprocess.Popen(
             [PYTHON, "-m", "gunicorn", "pricing_site.wsgi", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
              "--log-level", "warning", "--graceful-timeout", "5"],
-            cwd=ROOT, env=env,
+            cwd=ROOT, env=env, stderr=log,
         )
         base = f"http://127.0.0.1:{port}"
         try:
