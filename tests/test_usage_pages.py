@@ -205,7 +205,7 @@ def test_meta_analytics_are_shown_next_to_ours_with_the_differences_highlighted(
     # Meta billed 30,000 Indian marketing messages for $354.00; the webhooks hold one, priced at $0.01.
     row = html[html.index("<td>IN</td><td>marketing</td>"):]
     row = row[:row.index("</tr>")]
-    assert "30,000" in row and "$354.00" in row and "-29,999" in row and "−$353.99" in row
+    assert "30,000" in row and "$354.00" in row and "−29,999" in row and "−$353.99" in row
     assert html.count('<tr class="differs">') == 9
 
 

@@ -45,7 +45,7 @@ class Line:
 
     @property
     def volume_difference_text(self) -> str:
-        return f"{self.volume_difference:+,}"
+        return f"{self.volume_difference:+,}".replace("-", "\u2212")  # the minus sign money differences use
 
     @property
     def volume_differs(self) -> bool:
