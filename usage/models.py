@@ -52,11 +52,6 @@ class Workspace(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def visible_to(self, user) -> bool:
-        if not user.is_authenticated or not user.is_active:
-            return False
-        return user.is_staff or self.members.filter(pk=user.pk).exists()
-
 
 class Outcome(models.TextChoices):
     """What a message amounted to: paid, free for a reason, or not a delivered business message."""
