@@ -28,13 +28,29 @@ def _csrf_problem(request: HttpRequest) -> str | None:
     return None if response is None else "the CSRF check failed: send the csrftoken cookie's value as X-CSRFToken"
 
 
+def bearer_key(request: HttpRequest) -> str | None:
+    """The key of an ``Authorization: Bearer <key>`` header, as sent (None without one)."""
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" and key.strip() else None
+
+
+def key_user(request: HttpRequest):
+    """The user behind the request's API key when the key is known and active, else None.
+
+    Looked up once per request (rate limits and the view both ask), so `last_used_at` is written once.
+    """
+    if not hasattr(request, "_api_key_user"):
+        key = bearer_key(request)
+        request._api_key_user = user_for_key(key) if key else None
+    return request._api_key_user
+
+
 def api_caller(request: HttpRequest) -> Caller:
     authorization = request.headers.get("Authorization", "")
     if authorization:
-        scheme, _, key = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not key.strip():
+        if bearer_key(request) is None:
             return Caller(None, "send the API key as 'Authorization: Bearer <key>'")
-        user = user_for_key(key.strip())
+        user = key_user(request)
         if user is None:
             return Caller(None, "the API key is unknown or revoked")
         return Caller(user)

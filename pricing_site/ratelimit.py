@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from accounts.auth import bearer_key, key_user
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -30,14 +32,15 @@ def limit_for(scope: str) -> Limit:
 
 
 def client_key(request: HttpRequest) -> str:
-    """Who is asking: an API key or signed-in user where there is one, else the address.
+    """Who is asking: a verified API key or signed-in user where there is one, else the address.
 
+    Only a key that is known and active counts on its own: any other ``Authorization`` header is
+    ignored here, so sending ``Bearer <anything>`` cannot start a fresh count (issue 11).
     REMOTE_ADDR is the proxy's address behind a load balancer; settings.RATE_LIMIT_CLIENT_HEADER names
     the header (e.g. HTTP_X_FORWARDED_FOR) whose first address the trusted proxy sets.
     """
-    authorization = request.headers.get("Authorization", "")
-    if authorization.startswith("Bearer "):
-        return "key:" + hashlib.sha256(authorization[7:].encode()).hexdigest()[:32]
+    if key_user(request) is not None:
+        return "key:" + hashlib.sha256(bearer_key(request).encode()).hexdigest()[:32]
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
