@@ -138,8 +138,8 @@ class TierInline(RateInline):
 
 
 class ImportForm(forms.Form):
-    rates_file = forms.FileField(help_text="Meta's rates CSV, as downloaded.")
-    tiers_file = forms.FileField(required=False, help_text="Meta's volume tiers CSV (per-message cards).")
+    rates_file = forms.FileField(help_text="Meta's rates file as downloaded: CSV or XLSX.")
+    tiers_file = forms.FileField(required=False, help_text="Meta's volume tiers file, CSV or XLSX (per-message cards).")
     currency = forms.CharField(max_length=3, required=False, help_text="Leave empty to read it from the title line.")
     effective_from = forms.DateField(required=False, help_text="Leave empty to read it from the title line.")
     dry_run = forms.BooleanField(required=False, initial=True, help_text="Check the files and report; write nothing.")

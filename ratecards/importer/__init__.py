@@ -1,6 +1,8 @@
-"""Meta's rate-card CSV files in and out: the one importer behind `import_ratecard` and the admin upload.
+"""Meta's rate-card files in and out: the one importer behind `import_ratecard` and the admin upload.
 
-Meta publishes a card as two CSV files, and this module reads them as Meta writes them:
+Meta publishes a card as two files, CSV or (since the 2026-10-01 cards, even behind a `.csv` link) XLSX
+whose worksheet holds the same rows with numbers as numeric cells (`rows` reads both, by content). This
+package reads them as Meta writes them:
 
 * rates: a title line ("Cost per message in USD on the WhatsApp Business Platform, effective April 1,
   2026"; "Cost per conversation ..." for a conversation-based card), optional notes lines, the header

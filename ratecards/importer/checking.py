@@ -9,7 +9,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 
 from ratecards.importer.layout import OTHER, Problem, meta_date
-from ratecards.importer.parsing import ParsedRates, ParsedTiers, RateRow, TierBlock, TierStep
+from ratecards.importer.parsing import ParsedRates, ParsedTiers, RateRow, TierBlock, TierStep, name_sheet
 from ratecards.models import (
     RULE_FIELDS,
     CardStatus,
@@ -48,6 +48,9 @@ def _validate(rates: ParsedRates, tiers: ParsedTiers | None, currency: str | Non
         tier_problems = list(tiers.problems)
         tier_problems += _tier_title_problems(rates, tiers, currency, effective_from)
         tier_problems += _tier_block_problems(rates, tiers, currency, market_ids)
+    name_sheet(rate_problems, rates.filename, rates.sheet)
+    if tiers is not None:
+        name_sheet(tier_problems, tiers.filename, tiers.sheet)
     return _in_order(rate_problems) + _in_order(tier_problems), market_ids
 
 

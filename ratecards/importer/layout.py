@@ -34,13 +34,16 @@ class Problem:
     column: str | None
     message: str
     file: str = ""
+    sheet: str = ""  # the worksheet of an XLSX file; its `line` is then the sheet's row number
 
     def __str__(self) -> str:
         where = []
         if self.file:
             where.append(self.file)
+        if self.sheet:
+            where.append(f"sheet '{self.sheet}'")
         if self.line is not None:
-            where.append(f"line {self.line}")
+            where.append(f"{'row' if self.sheet else 'line'} {self.line}")
         if self.column:
             where.append(f"column {self.column}")
         return f"{', '.join(where)}: {self.message}" if where else self.message

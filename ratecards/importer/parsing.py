@@ -18,7 +18,7 @@ from ratecards.importer.layout import (
     TIER_FIELDS,
     Problem,
 )
-from ratecards.importer.rows import _decode, _read_rows, _Row
+from ratecards.importer.rows import _Row, read_rows
 from ratecards.models import RATE_DECIMALS, TIERED_CATEGORIES, Category, PricingModel
 
 _NOT_AVAILABLE = {"n/a", "na", "n.a."}
@@ -58,6 +58,7 @@ class RateRow:
 @dataclass
 class ParsedRates:
     filename: str
+    sheet: str = ""  # the worksheet read, for an XLSX file
     title: Title | None = None
     notes: list[str] = field(default_factory=list)
     rows: list[RateRow] = field(default_factory=list)
@@ -105,6 +106,7 @@ class TierBlock:
 @dataclass
 class ParsedTiers:
     filename: str
+    sheet: str = ""  # the worksheet read, for an XLSX file
     title: Title | None = None
     notes: list[str] = field(default_factory=list)
     blocks: list[TierBlock] = field(default_factory=list)
@@ -117,6 +119,13 @@ class ParsedTiers:
     @property
     def effective_from(self) -> date | None:
         return self.title.effective_from if self.title else None
+
+
+def name_sheet(problems: list[Problem], filename: str, sheet: str) -> None:
+    """Problems of an XLSX file name its worksheet (and count rows, not lines)."""
+    for problem in problems:
+        if sheet and problem.file == filename and not problem.sheet:
+            problem.sheet = sheet
 
 
 def _normalise(text: str) -> str:
@@ -238,13 +247,18 @@ _RATE_HEADER = {
 def parse_rates(data: bytes, filename: str = "rates.csv") -> ParsedRates:
     """Read Meta's rates file. Problems of form (not of meaning) are in `.problems`; see `validate`."""
     parsed = ParsedRates(filename=filename)
-    text, parsed.problems = _decode(data, filename)
-    if text is None:
-        return parsed
-    rows, parsed.problems = _read_rows(text, filename)
+    read = read_rows(data, filename)
+    parsed.sheet, parsed.problems = read.sheet, read.problems
+    if read.rows is not None:
+        _read_rates_rows(parsed, read.rows, filename)
+    name_sheet(parsed.problems, filename, parsed.sheet)
+    return parsed
+
+
+def _read_rates_rows(parsed: ParsedRates, rows: list[_Row], filename: str) -> None:
     if not rows:
         parsed.problems.append(Problem(None, None, "the file has no rows", filename))
-        return parsed
+        return
     body = rows
     if _is_title(rows[0]):
         parsed.title = _parse_title(rows[0], filename, parsed.problems)
@@ -253,12 +267,12 @@ def parse_rates(data: bytes, filename: str = "rates.csv") -> ParsedRates:
     header_at = next((i for i, row in enumerate(body) if _is_header(row)), None)
     if header_at is None:
         parsed.problems.append(_missing_header(filename))
-        return parsed
+        return
     parsed.notes = [_note_text(row) for row in body[:header_at]]
     header = body[header_at]
     columns = _rate_columns(header, filename, parsed.problems)
     if columns is None:
-        return parsed
+        return
     parsed.readable = True
     for row in body[header_at + 1:]:
         rate_row = _parse_rate_row(row, columns, filename, parsed.problems)
@@ -266,7 +280,7 @@ def parse_rates(data: bytes, filename: str = "rates.csv") -> ParsedRates:
             parsed.rows.append(rate_row)
     if not parsed.rows and not parsed.problems:
         parsed.problems.append(Problem(header.line, None, "the header is followed by no market rows", filename))
-    return parsed
+
 
 
 def _missing_header(filename: str) -> Problem:
@@ -339,13 +353,18 @@ def parse_tiers(data: bytes, filename: str = "tiers.csv") -> ParsedTiers:
     """Read Meta's volume tiers file. Problems of form are in `.problems`; gaps and the link to the rates
     file are checked by `validate`."""
     parsed = ParsedTiers(filename=filename)
-    text, parsed.problems = _decode(data, filename)
-    if text is None:
-        return parsed
-    rows, parsed.problems = _read_rows(text, filename)
+    read = read_rows(data, filename)
+    parsed.sheet, parsed.problems = read.sheet, read.problems
+    if read.rows is not None:
+        _read_tiers_rows(parsed, read.rows, filename)
+    name_sheet(parsed.problems, filename, parsed.sheet)
+    return parsed
+
+
+def _read_tiers_rows(parsed: ParsedTiers, rows: list[_Row], filename: str) -> None:
     if not rows:
         parsed.problems.append(Problem(None, None, "the file has no rows", filename))
-        return parsed
+        return
     body = rows
     if _is_title(rows[0]):
         parsed.title = _parse_title(rows[0], filename, parsed.problems)
@@ -355,25 +374,25 @@ def parse_tiers(data: bytes, filename: str = "tiers.csv") -> ParsedTiers:
         parsed.problems.append(Problem(None, "Market", "no header line 'Market (per rate card), Currency, From, "
                                        "To, Rate type, Rate, vs. List rate, ...' was found: the file is cut off or "
                                        "is not a volume tiers file", filename))
-        return parsed
+        return
     header = body[header_at]
     if "marketing" in {_normalise(cell) for cell in header.cells}:
         parsed.problems.append(Problem(header.line, None, "this is a rates file, not a volume tiers file",
                                        filename))
-        return parsed
+        return
     group_row = next((row for row in body[:header_at] if _group_starts(row)), None)
     if group_row is None:
         parsed.problems.append(Problem(header.line, None, "the group headings (Utility, Authentication, "
                                        "Authentication-International) above the header are missing", filename))
-        return parsed
+        return
     parsed.notes = [_note_text(row) for row in body[:header_at] if row is not group_row and not _is_subheading(row)]
     groups = _tier_groups(group_row, header, filename, parsed.problems)
     if groups is None:
-        return parsed
+        return
     parsed.blocks = _tier_blocks(body[header_at + 1:], groups, filename, parsed.problems)
     if not parsed.blocks and not parsed.problems:
         parsed.problems.append(Problem(header.line, None, "the header is followed by no market rows", filename))
-    return parsed
+
 
 
 def _is_header(row: _Row) -> bool:

@@ -1,7 +1,7 @@
-"""python manage.py import_ratecard RATES.csv [--tiers TIERS.csv] [--currency C] [--effective-from YYYY-MM-DD]
+"""python manage.py import_ratecard RATES [--tiers TIERS] [--currency C] [--effective-from YYYY-MM-DD]
 [--dry-run] [--publish]
 
-Reads Meta's own CSV layout (see ratecards.importer). A file with any problem changes nothing: every
+Reads Meta's own layout, as CSV or XLSX (decided by content; see ratecards.importer). A file with any problem changes nothing: every
 problem is printed to stderr with its line and column, and the command exits non-zero.
 """
 
@@ -36,14 +36,14 @@ def read_file(path: str, what: str) -> bytes:
 
 class Command(BaseCommand):
     help = (
-        "Import a rate card from Meta's CSV files (rates, and volume tiers for a per-message card). "
+        "Import a rate card from Meta's files, CSV or XLSX (rates, and volume tiers for a per-message card). "
         "Currency and date come from the title line unless given; rules are those of the latest earlier "
         "card of the currency. The card is saved as a draft unless --publish is given."
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("rates", metavar="RATES.csv", help="Meta's rates file.")
-        parser.add_argument("--tiers", metavar="TIERS.csv", help="Meta's volume tiers file.")
+        parser.add_argument("rates", metavar="RATES", help="Meta's rates file (CSV or XLSX).")
+        parser.add_argument("--tiers", metavar="TIERS", help="Meta's volume tiers file (CSV or XLSX).")
         parser.add_argument("--currency", help="ISO 4217 code; default: from the title line.")
         parser.add_argument(
             "--effective-from", type=iso_date, metavar="YYYY-MM-DD", help="Default: from the title line."
