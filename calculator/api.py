@@ -62,7 +62,8 @@ def replay(request: HttpRequest) -> JsonResponse:
     results, problems = replay_events(catalog, parsed)
     if problems:
         return api_errors(problems)
-    return JsonResponse({"currency": parsed.currency, "results": [api_output.replay_json(r) for r in results]})
+    return JsonResponse({"currency": parsed.currency, "timezone": parsed.timezone,
+                         "results": [api_output.replay_json(r) for r in results]})
 
 
 @public_api("GET", "HEAD")

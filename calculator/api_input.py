@@ -14,6 +14,8 @@ from typing import Any
 
 import phonenumbers
 
+from calculator import timezones
+
 from calculator.engine.estimate import AssumptionOverrides, Assumptions, EstimateLine, EstimateRequest
 
 MAX_COUNT = Decimal(10) ** 12
@@ -31,7 +33,8 @@ ESTIMATE_FIELDS = {
     "assumptions", "lines",
 }
 LINE_FIELDS = {"market", "country", "phone", "assumptions", *COUNT_FIELDS}
-REPLAY_FIELDS = {"cards_on", "currency", "business_country", "auth_international", "business_phone_numbers", "events"}
+REPLAY_FIELDS = {"cards_on", "currency", "business_country", "auth_international", "business_phone_numbers", "events",
+                 "timezone"}
 EVENT_FIELDS = {"at", "user", "kind", "category", "entry_point"}
 EVENT_KINDS = ("user_message", "template", "message")
 TEMPLATE_CATEGORIES = ("marketing", "utility", "authentication")
@@ -279,6 +282,7 @@ class ReplayInput:
     business_country: str | None
     auth_international: bool
     business_phone_numbers: int
+    timezone: str = timezones.DEFAULT  # IANA name: the account's months (tiers, allowance) run in it
 
 
 def read_instant(value: Any, name: str, problems: Problems) -> datetime | None:
@@ -339,9 +343,13 @@ def read_replay(data: dict, currencies: list[str]) -> tuple[ReplayInput | None, 
         else:
             cards_on = [read_date(value, f"cards_on[{i}]", problems) for i, value in enumerate(raw)]
     business = read_business(data, currencies, problems)
+    timezone_name = data.get("timezone", timezones.DEFAULT)
+    wrong_zone = timezones.problem(timezone_name)
+    if wrong_zone is not None:
+        problems.append(("timezone", wrong_zone))
     events = read_items(data, "events", MAX_EVENTS, read_event, problems, "give at least one event")
     if problems:
         return None, problems
     return ReplayInput(events, cards_on, business.currency, business.country, business.auth_international,
-                       business.phone_numbers), []
+                       business.phone_numbers, timezone_name), []
 

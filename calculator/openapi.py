@@ -128,6 +128,9 @@ REPLAY_REQUEST = {
         "cards_on": {"type": "array", "items": DATE, "minItems": 1, "maxItems": MAX_COMPARE_DATES},
         **BUSINESS,
         "events": {"type": "array", "items": EVENT, "minItems": 1, "maxItems": MAX_EVENTS},
+        "timezone": {"type": "string", "default": "UTC", "maxLength": 64, "example": "Asia/Kolkata",
+                     "description": "IANA time zone of the account: its days and months (volume tiers, the free "
+                                    "service allowance) are counted in it, as Meta counts them. The answer names it."},
     },
 }
 

@@ -6,8 +6,9 @@ Shared by the JSON API and the calculator page. Problems come back as (field, me
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timezone
 
+from calculator import timezones
 from calculator.cards import Catalog, NoCard
 from calculator.engine.cards import CardSnapshot
 from calculator.engine.estimate import EstimateRequest, EstimateResult, LineError, estimate
@@ -97,11 +98,13 @@ def price_on_dates(
 def replay_events(catalog: Catalog, parsed) -> tuple[list[ReplayResult], Problems]:
     """Price a timeline with the card of each `cards_on` date, or each event with the card of its time."""
     events = tuple(Event(e.at, e.user, e.kind, e.category, e.entry_point) for e in parsed.events)
-    request = ReplayRequest(events, parsed.business_country, parsed.auth_international, parsed.business_phone_numbers)
+    tz = timezones.zone(parsed.timezone) or timezone.utc
+    request = ReplayRequest(events, parsed.business_country, parsed.auth_international, parsed.business_phone_numbers,
+                            timezone=tz)
     currency = parsed.currency
     try:
         if parsed.cards_on is None:
-            problems = _events_without_card(catalog, currency, events)
+            problems = _events_without_card(catalog, currency, events, tz)
             if problems:
                 return [], problems
             return [replay(request, lambda at: catalog.card_in_force(currency, at.date()), catalog.market_map_by_period())], []
@@ -119,12 +122,13 @@ def replay_events(catalog: Catalog, parsed) -> tuple[list[ReplayResult], Problem
         return [], [(f"events[{exc.index}].{exc.field}", exc.message)]
 
 
-def _events_without_card(catalog: Catalog, currency: str, events, most: int = 20) -> Problems:
+def _events_without_card(catalog: Catalog, currency: str, events, tz=timezone.utc, most: int = 20) -> Problems:
     first = catalog.earliest(currency)
     problems = []
     for index, event in enumerate(events):
-        if first is None or event.at.date() < first.effective_from:
-            problems.append((f"events[{index}].at", f"no {currency} card is in force on {event.at.date().isoformat()}"))
+        day = event.at.astimezone(tz).date()  # the account's day decides the card, as in the replay
+        if first is None or day < first.effective_from:
+            problems.append((f"events[{index}].at", f"no {currency} card is in force on {day.isoformat()}"))
             if len(problems) >= most:
                 break
     return problems

@@ -219,8 +219,9 @@ def test_staff_manage_workspaces_and_their_members_in_the_admin(client, acme, an
     listing = client.get("/admin/usage/workspace/")
     assert listing.status_code == 200 and "Acme" in body(listing)
     response = client.post("/admin/usage/workspace/add/", {
-        "name": "Initech", "slug": "initech", "business_country": "GB", "members": [ann.pk],
-        "ingest_runs-TOTAL_FORMS": "0", "ingest_runs-INITIAL_FORMS": "0"})
+        "name": "Initech", "slug": "initech", "business_country": "GB", "timezone": "UTC", "members": [ann.pk],
+        "ingest_runs-TOTAL_FORMS": "0", "ingest_runs-INITIAL_FORMS": "0",
+        "tier_updates-TOTAL_FORMS": "0", "tier_updates-INITIAL_FORMS": "0"})
     assert response.status_code == 302, body(response)[:2000]
     assert list(Workspace.objects.get(slug="initech").members.all()) == [ann]
     change = client.get(f"/admin/usage/workspace/{acme.pk}/change/")

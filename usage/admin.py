@@ -1,8 +1,9 @@
-"""Staff manage workspaces (and their members) here, and can see what was loaded into each."""
+"""Staff manage workspaces (and their members, time zone and business) here, and see what was loaded."""
 
 from django.contrib import admin
 
-from .models import IngestRun, Workspace
+from .models import Business, IngestRun, TierUpdate, Workspace
+from .recount import changed_after_save
 
 
 class IngestRunInline(admin.TabularInline):
@@ -18,14 +19,47 @@ class IngestRunInline(admin.TabularInline):
         return False
 
 
+class TierUpdateInline(admin.TabularInline):
+    """Meta's tier webhooks as loaded: read only (they are Meta's word)."""
+
+    model = TierUpdate
+    fields = ("effective_month", "category", "region", "market", "tier_start", "tier_end", "tier_update_time",
+              "copies")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("-effective_month", "tier_update_time")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Business)
+class BusinessAdmin(admin.ModelAdmin):
+    list_display = ("name", "workspace_names")
+    search_fields = ("name", "workspaces__name", "workspaces__slug")
+
+    @admin.display(description="Workspaces")
+    def workspace_names(self, obj: Business) -> str:
+        return ", ".join(obj.workspaces.values_list("name", flat=True))
+
+
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "business_country", "auth_international", "member_count")
+    list_display = ("name", "slug", "timezone", "business", "business_country", "auth_international", "member_count")
+    list_filter = ("business",)
     search_fields = ("name", "slug", "members__username", "members__email")
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("members",)
-    inlines = [IngestRunInline]
+    inlines = [TierUpdateInline, IngestRunInline]
 
     @admin.display(description="Members")
     def member_count(self, obj: Workspace) -> int:
         return obj.members.count()
+
+    def save_model(self, request, obj: Workspace, form, change: bool) -> None:
+        """A new time zone or business changes the account's months and tiers: count them again."""
+        before = Workspace.objects.filter(pk=obj.pk).values_list("timezone", "business_id").first() if change else None
+        super().save_model(request, obj, form, change)
+        if before is not None:
+            changed_after_save(obj, *before)

@@ -8,13 +8,20 @@ tier that its position in the month's count (per market and tier group, in time 
 are integers of 0.0001 (see `usage.models.UNIT_PLACES`).
 
 Conversation-based (CBP) statuses are priced per conversation: the first message of a conversation id
-carries the conversation's charge, the others in it are paid but cost nothing more.
+carries the conversation's charge, the others in it are paid but cost nothing more. After the switch to
+per-message pricing (a day whose card is per message), Meta still sends `pricing_model: CBP` for utility
+templates inside a conversation opened before the switch: they belong to that conversation and are free
+(outcome `conversation`), whatever `billable` says.
+
+Days and months are the account's (the workspace's time zone): Meta counts an account's month, its tiers
+and its free service allowance in the account's own time zone, so a message at 20:00 UTC on 31 July from
+an account in Asia/Kolkata is on 1 August. The card in force is also taken on the account's local day.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone, tzinfo
 
 import phonenumbers
 
@@ -26,10 +33,14 @@ from ratecards.markets import OTHER, MarketMap
 from .models import CURRENCY, Outcome, money_to_units
 
 EPOCH = date(1970, 1, 1)
+UTC = timezone.utc
+DAY = 86400
+SLOT = 900  # every UTC offset in use is a multiple of 15 minutes: a local date never changes inside a slot
 CATEGORY_ALIASES = {"marketing_lite": "marketing", "authentication_international": "authentication_international"}
 PAID_TYPES = ("regular",)
 PAID, INBOUND = Outcome.PAID.value, Outcome.INBOUND.value
 CONVERSATION_MODEL = "CBP"
+IN_CONVERSATION = "in_conversation"  # the billing type of a CBP status after the switch (the replay's word)
 
 
 def billed_category(category: str) -> str:
@@ -65,11 +76,12 @@ class Ladder:
 class Regime:
     """A card (or none) with the market mapping it prices with, and what has been worked out under them."""
 
-    __slots__ = ("card", "market_map", "service_allowance", "places", "derived")
+    __slots__ = ("card", "market_map", "service_allowance", "per_message", "places", "derived")
 
     def __init__(self, card: CardSnapshot | None, market_map: MarketMap):
         self.card = card
         self.market_map = market_map
+        self.per_message = bool(card and not card.rules.per_conversation)
         # the card charges service after a free monthly allowance
         self.service_allowance = bool(card and card.rules.service_charged and card.rules.free_service_allowance > 0)
         self.places: dict[str, tuple[str, str]] = {}
@@ -107,9 +119,11 @@ class Pricer:
     worked out once per distinct value.
     """
 
-    def __init__(self, catalog: Catalog | None = None, currency: str = CURRENCY):
+    def __init__(self, catalog: Catalog | None = None, currency: str = CURRENCY, tz: tzinfo = UTC):
         self.catalog = catalog or Catalog()
         self.currency = currency
+        self.tz = tz
+        self.slot = DAY if tz is UTC else SLOT  # days (and their cache) by UTC day, or by quarter hour
         self.prefix_length = max((len(rule.prefix) for rule in self.catalog.mapping_rules()),
                                  default=0) or 15
         self._days: dict[int, Day] = {}
@@ -117,10 +131,16 @@ class Pricer:
         self._ladders: dict[tuple[int, str, str], Ladder | None] = {}
 
     def day(self, ts: int) -> Day:
-        key = ts // 86400
+        """The account's day of a Unix time (its local date) and what prices it."""
+        key = ts // self.slot
         found = self._days.get(key)
         if found is None:
-            on = EPOCH + timedelta(days=key)
+            on = EPOCH + timedelta(days=key) if self.slot == DAY else datetime.fromtimestamp(key * self.slot,
+                                                                                              self.tz).date()
+            found = self._days.get(on)  # type: ignore[call-overload]  # the same local day, another quarter hour
+            if found is not None:
+                self._days[key] = found
+                return found
             try:
                 card = self.catalog.card_in_force(self.currency, on)
             except NoCard:
@@ -130,6 +150,8 @@ class Pricer:
             if regime is None:
                 regime = self._regimes[(id(card), id(market_map))] = Regime(card, market_map)
             found = self._days[key] = Day(on, on.replace(day=1), regime)
+            if self.slot != DAY:
+                self._days[on] = found  # type: ignore[index]
         return found
 
     def ladder(self, card: CardSnapshot, market: str, category: str) -> Ladder | None:
@@ -148,7 +170,7 @@ class Pricer:
 
     def derive(self, inbound: bool, contact: str, ts: int, last_status: str, pricing_model: str,
                billable: bool | None, price_type: str, price_category: str) -> Derived:
-        day = self._days.get(ts // 86400) or self.day(ts)
+        day = self._days.get(ts // self.slot) or self.day(ts)
         regime = day.regime
         if contact.isdigit() and 7 <= len(contact) <= 15 and contact.isascii():
             prefix = contact[:self.prefix_length]
@@ -157,11 +179,12 @@ class Pricer:
                 place = regime.places[prefix] = _place(regime.market_map, contact)
         else:
             place = (OTHER, "")
-        key = (place, inbound, last_status == "failed", billable, price_type, price_category)
+        old_model = pricing_model == CONVERSATION_MODEL and regime.per_message
+        key = (place, inbound, last_status == "failed", billable, price_type, price_category, old_model)
         found = regime.derived.get(key)
         if found is None:
             found = regime.derived[key] = self._derive(regime, place, inbound, last_status, billable, price_type,
-                                                       price_category)
+                                                       price_category, old_model)
         return found
 
     def place(self, ts: int, contact: str) -> tuple[str, str]:
@@ -169,11 +192,14 @@ class Pricer:
         return self.derive(True, contact, ts, "", "", None, "", "")[:2]  # type: ignore[return-value]
 
     def _derive(self, regime: Regime, place: tuple[str, str], inbound: bool, last_status: str, billable: bool | None,
-                price_type: str, price_category: str) -> Derived:
+                price_type: str, price_category: str, old_model: bool = False) -> Derived:
         market, country = place
         if inbound:
             return Derived(market, country, "", "", INBOUND, None)
         category = billed_category(price_category)
+        if old_model and category == "utility" and last_status != "failed":
+            # A utility template in a conversation opened before per-message pricing: free, in that conversation.
+            return Derived(market, country, category, IN_CONVERSATION, Outcome.CONVERSATION.value, None)
         outcome = _outcome(last_status, billable, price_type, category, regime.service_allowance)
         billing_type = price_type or _TYPE_OF.get(outcome, "")
         ladder = None

@@ -83,7 +83,7 @@ class TierProgress:
 
 def tier_progress(workspace: Workspace, month: date, pricer: Pricer | None = None) -> list[TierProgress]:
     """Every market and tier group with paid messages this month, on the card in force at its last day."""
-    pricer = pricer or Pricer()
+    pricer = pricer or Pricer(tz=workspace.tz)
     rows = (daily(workspace, month).filter(outcome=Outcome.PAID).values("market", "category")
             .annotate(n=Sum("messages"), c=Sum("charge_units"), l=Sum("list_units")).order_by())
     groups: dict[tuple[str, str], list[dict]] = {}
@@ -92,7 +92,7 @@ def tier_progress(workspace: Workspace, month: date, pricer: Pricer | None = Non
     last_day = daily(workspace, month).order_by("-day").values_list("day", flat=True).first()
     if last_day is None:
         return []
-    card = pricer.day(month_start_ts(last_day)).card
+    card = pricer.day(month_start_ts(last_day, workspace.tz) + 43200).card
     found = []
     for (market, group), members in groups.items():
         if card is None:
@@ -174,7 +174,7 @@ def _n(count: int, noun: str) -> str:
 
 def recategorised(workspace: Workspace, month: date) -> list[TemplateCategoryChange]:
     """Templates Meta moved from utility (or authentication) to marketing up to the end of the month."""
-    end = month_start_ts(next_month(month))
+    end = month_start_ts(next_month(month), workspace.tz)
     return list(TemplateCategoryChange.objects.filter(workspace=workspace, new_category="marketing", ts__lt=end)
                 .exclude(previous_category="marketing").order_by("-ts")[:10])
 

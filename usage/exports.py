@@ -13,7 +13,7 @@ from .summary import daily
 DAILY_HEADER = ["day", "market", "country", "category", "pricing_type", "outcome", "messages", "charge_usd",
                 "list_price_usd"]  # amounts exact, to four decimals: they add up to the month's charge
 MESSAGE_HEADER = ["message_id", "time_utc", "direction", "user", "business_phone_number_id", "market", "country",
-                  "category", "pricing_type", "outcome", "tier", "charge_usd"]
+                  "category", "pricing_type", "outcome", "tier", "charge_usd", "time_local"]  # time_local: in the workspace's zone
 
 
 def month_csv(workspace: Workspace, month: date) -> str:
@@ -40,6 +40,7 @@ class _Line:
 def message_rows(workspace: Workspace, month: date) -> Iterator[str]:
     """Every message of the month in time order, one CSV line each (charges to four decimals, unrounded)."""
     writer = csv.writer(_Line())
+    tz = workspace.tz
     yield writer.writerow(MESSAGE_HEADER)
     rows = (Message.objects.filter(workspace=workspace, month=month).order_by("ts", "id")
             .values_list("wamid", "ts", "inbound", "contact", "phone_number_id", "market", "country", "category",
@@ -48,4 +49,5 @@ def message_rows(workspace: Workspace, month: date) -> Iterator[str]:
             rows.iterator(chunk_size=5000):
         yield writer.writerow([wamid, datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
                                "in" if inbound else "out", contact, phone, market, country, category, kind, outcome,
-                               "" if tier is None else tier, units_to_money(charge)])
+                               "" if tier is None else tier, units_to_money(charge),
+                               datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M:%S%z")])

@@ -16,6 +16,7 @@ from typing import BinaryIO, Callable
 from django.db import transaction
 
 from .models import AnalyticsPoint, IngestRun, TemplateCategoryChange, Workspace
+from .charges import Pricer
 from .store import MessageWriter
 from .summary import MonthTotals, month_totals
 from .webhooks import (NOT_WEBHOOKS, CategoryChange, NotWebhooks, RecordError, analytics_points, merge_state,
@@ -103,7 +104,7 @@ class _Loader:
     def __init__(self, workspace: Workspace, report: IngestReport):
         self.workspace = workspace
         self.report = report
-        self.writer = MessageWriter(workspace.pk)
+        self.writer = MessageWriter(workspace.pk, Pricer(tz=workspace.tz))
         self.states: dict[str, list] = {}
         self.changes: list[CategoryChange] = []
         self.last_line = 0
@@ -166,7 +167,7 @@ class _Loader:
         report.records += len(points)
         report.analytics_points += len(points)
         AnalyticsPoint.objects.bulk_create(
-            [AnalyticsPoint(workspace=self.workspace, month=_month_of(p.start), start=p.start, end=p.end,
+            [AnalyticsPoint(workspace=self.workspace, month=_month_of(p.start, self.workspace), start=p.start, end=p.end,
                             phone_number=p.phone_number, country=p.country, pricing_type=p.pricing_type,
                             pricing_category=p.pricing_category, tier=p.tier, volume=p.volume, cost=p.cost)
              for p in points],
@@ -177,5 +178,6 @@ class _Loader:
         )
 
 
-def _month_of(ts: int) -> date:
-    return datetime.fromtimestamp(ts, timezone.utc).date().replace(day=1)
+def _month_of(ts: int, workspace: Workspace) -> date:
+    """The account's month of a time (Meta's analytics periods start at the account's midnight)."""
+    return workspace.local(ts).date().replace(day=1)

@@ -8,12 +8,16 @@ decimals), so SQL sums are exact on every database; `units_to_money` turns them 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timezone, tzinfo
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from calculator.timezones import DEFAULT as DEFAULT_TIMEZONE
+from calculator.timezones import MAX_LENGTH as TIMEZONE_LENGTH
+from calculator.timezones import validate_timezone, zone
 
 UNIT_PLACES = 4  # a charge unit is 0.0001 of the currency
 CURRENCY = "USD"  # the dashboard prices usage with the USD cards (Meta bills most businesses in USD)
@@ -30,8 +34,26 @@ def money_to_units(amount: Decimal) -> int:
     return int(units)
 
 
+class Business(models.Model):
+    """A business portfolio: Meta counts volume tiers across all its WhatsApp Business Accounts.
+
+    Each workspace is one account; the workspaces of one business share their tier counts per market and
+    category, each message counted in its own account's month (`usage.store.reprice_month`).
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "businesses"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Workspace(models.Model):
-    """A business whose usage is loaded; its members (and staff) see its data, nobody else does."""
+    """A WhatsApp Business Account whose usage is loaded; its members (and staff) see its data, nobody else does."""
 
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True, help_text="Used in addresses and by `--workspace`.")
@@ -44,6 +66,15 @@ class Workspace(models.Model):
     auth_international = models.BooleanField(
         default=False, help_text="Meta found the business eligible for authentication-international rates.",
     )
+    timezone = models.CharField(
+        max_length=TIMEZONE_LENGTH, default=DEFAULT_TIMEZONE, validators=[validate_timezone],
+        help_text="The account's time zone (IANA name, e.g. Asia/Kolkata): Meta counts its months, volume tiers "
+                  "and free service allowance in it.",
+    )
+    business = models.ForeignKey(
+        Business, null=True, blank=True, on_delete=models.SET_NULL, related_name="workspaces",
+        help_text="The business portfolio this account belongs to: volume tiers are counted across its accounts.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -51,6 +82,14 @@ class Workspace(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def tz(self) -> tzinfo:
+        return zone(self.timezone) or timezone.utc
+
+    def local(self, ts: int) -> datetime:
+        """A Unix time as the account's local time."""
+        return datetime.fromtimestamp(ts, self.tz)
 
 
 class Outcome(models.TextChoices):
@@ -61,11 +100,13 @@ class Outcome(models.TextChoices):
     ENTRY_POINT = "entry_point", "Free: free entry point"
     ALLOWANCE = "allowance", "Free: monthly service allowance"
     UNKNOWN = "unknown", "Free: no pricing in the data"
+    CONVERSATION = "conversation", "Free: in a conversation opened before 1 July 2025"
     FAILED = "failed", "Not delivered"
     INBOUND = "inbound", "From the user"
 
 
-FREE_OUTCOMES = (Outcome.SERVICE_WINDOW, Outcome.ENTRY_POINT, Outcome.ALLOWANCE, Outcome.UNKNOWN)
+FREE_OUTCOMES = (Outcome.SERVICE_WINDOW, Outcome.ENTRY_POINT, Outcome.ALLOWANCE, Outcome.UNKNOWN,
+                 Outcome.CONVERSATION)
 COUNTED_OUTCOMES = (Outcome.PAID, *FREE_OUTCOMES)
 
 
@@ -206,6 +247,36 @@ class TemplateCategoryChange(models.Model):
     @property
     def at(self) -> datetime:
         return datetime.fromtimestamp(self.ts, timezone.utc)
+
+
+class TierUpdate(models.Model):
+    """Meta's `account_update` webhook `VOLUME_BASED_PRICING_TIER_UPDATE`: an account reached a tier.
+
+    Meta may send the same switch more than once; duplicates (same category, region, month and tier)
+    are one row, and the smallest `tier_update_time` is the switch (pricing-rules.md, "Volume tiers").
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="tier_updates")
+    account_id = models.CharField(max_length=40, blank=True, help_text="The WhatsApp Business Account's id.")
+    category = models.CharField(max_length=40, help_text="Pricing category, e.g. utility.")
+    region = models.CharField(max_length=80, help_text="The market as Meta names it.")
+    market = models.CharField(max_length=80, blank=True, help_text="Our market of that name (blank: unknown).")
+    effective_month = models.DateField()
+    tier_start = models.BigIntegerField(help_text="First message of the tier (Meta's lower bound, inclusive).")
+    tier_end = models.BigIntegerField(null=True, blank=True, help_text="Last message of the tier (blank: no end).")
+    tier_update_time = models.BigIntegerField(help_text="When Meta switched the tier, Unix seconds.")
+    copies = models.IntegerField(default=1, help_text="How many webhooks described this switch.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "category", "region", "effective_month", "tier_start"],
+                                    name="usage_tier_update_once")
+        ]
+        ordering = ["effective_month", "tier_update_time"]
+
+    @property
+    def at(self) -> datetime:
+        return datetime.fromtimestamp(self.tier_update_time, timezone.utc)
 
 
 class IngestRun(models.Model):

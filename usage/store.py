@@ -16,21 +16,27 @@ month again from the earliest touched time (only paid and dirty rows, by time th
 just the rows whose price changed. Months whose counts never pass a tier bound, with no such merges and
 no conversation-based messages, need no walk at all. Last, `rebuild_month` replaces the month's
 `DailyUsage` rows with one SQL GROUP BY.
+
+Meta counts volume tiers per business across its accounts, each message in its own account's month: a
+workspace that belongs to a business is priced together with the business's other workspaces (its
+`scope`). Their rows of month M (each in its own time zone) make one count, walked in time order;
+`finish` then always walks the business's month from the earliest new message, and rebuilds the daily
+sums of every workspace whose charges that moved.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timezone, tzinfo
 
 from django.db import connection
 from django.db.models import Count
 
 from calculator.engine.cards import tier_group
 
-from .charges import CONVERSATION_MODEL, PAID, MonthCounter, Pricer, epoch_day, price
-from .models import DailyUsage, Message, MonthSummary, Outcome
+from .charges import CONVERSATION_MODEL, PAID, MonthCounter, Pricer, price
+from .models import DailyUsage, Message, MonthSummary, Outcome, Workspace
 from .webhooks import (BILLABLE, CONTACT, CONVERSATION, ENTRY_POINT, INBOUND, LAST_STATUS, PHONE, PRICE_CATEGORY,
                        PRICE_TYPE, PRICING_KEY, PRICING_MODEL, STATUS_KEY, STATUS_RANKS, TS, WAMID)
 
@@ -127,12 +133,38 @@ class MonthFacts:
     conversations: bool = False
 
 
+def scope_of(workspace_id: int) -> list[int]:
+    """The workspaces whose charged messages share tier counts with this one: its business's, or itself."""
+    business_id = Workspace.objects.filter(pk=workspace_id).values_list("business_id", flat=True).first()
+    if business_id is None:
+        return [workspace_id]
+    return sorted(Workspace.objects.filter(business_id=business_id).values_list("pk", flat=True))
+
+
+def pricers_for(workspace_ids: list[int], pricer: Pricer | None = None) -> dict[int, Pricer]:
+    """One pricer per workspace, in its time zone (sharing one catalogue); `pricer` for its own zone."""
+    found: dict[int, Pricer] = {}
+    by_zone: dict[str, Pricer] = {}
+    for pk, name in Workspace.objects.filter(pk__in=workspace_ids).values_list("pk", "timezone"):
+        space = Workspace(timezone=name)
+        zone_pricer = by_zone.get(name)
+        if zone_pricer is None:
+            if pricer is not None and pricer.tz == space.tz:
+                zone_pricer = pricer
+            else:
+                zone_pricer = Pricer(pricer.catalog if pricer else None, tz=space.tz)
+            by_zone[name] = zone_pricer
+        found[pk] = zone_pricer
+    return found
+
+
 @dataclass
 class MessageWriter:
     """Writes message states of one workspace, pricing new rows as it goes; `finish` makes months exact."""
 
     workspace_id: int
     pricer: Pricer = field(default_factory=Pricer)
+    scope: list[int] = field(default_factory=list)  # the business's workspaces (filled in on first use)
     touched: dict[date, Touched] = field(default_factory=dict)
     changed: int = 0
     seen: set[date] = field(default_factory=set)  # months of every message written, changed or not
@@ -208,7 +240,7 @@ class MessageWriter:
         return values
 
     def _date(self, ts: int) -> tuple:
-        key = epoch_day(ts)
+        key = ts // self.pricer.slot
         found = self._dates.get(key)
         if found is None:
             on = self.pricer.day(ts).day
@@ -221,7 +253,7 @@ class MessageWriter:
         if facts is None:
             self.seen.add(month)
             summary = MonthSummary.objects.filter(workspace_id=self.workspace_id, month=month).first()
-            facts = self._months[month] = MonthFacts(MonthCounter(paid_counts(self.workspace_id, month)))
+            facts = self._months[month] = MonthFacts(MonthCounter(paid_counts(self._scope(), month)))
             if summary is not None:
                 facts.phones.update(summary.phone_number_ids)
                 facts.conversations = summary.conversation_based
@@ -244,26 +276,43 @@ class MessageWriter:
                 if priced_month != month:  # an earlier status moved the message to another month
                     touched[priced_month] = Touched(0, merged=True)
 
+    def _scope(self) -> list[int]:
+        if not self.scope:
+            self.scope = scope_of(self.workspace_id)
+        return self.scope
+
     def finish(self) -> list[date]:
         """Reprice what needs it and rebuild the daily sums of every touched month."""
         months = sorted(self.touched)
+        scope = self._scope()
+        shared = len(scope) > 1
         for month in months:
             touched = self.touched[month]
             facts = self._facts(month)
             # Without merges, the counts written are the month's true counts: no tier passed, nothing to fix.
-            if touched.merged or facts.conversations or crosses_a_tier(facts.counter, month, self.pricer):
-                reprice_month(self.workspace_id, month, touched.since, self.pricer)
+            # A business's other accounts may have later messages this month: their places move, always walk.
+            moved: set[int] = set()
+            if shared or touched.merged or facts.conversations or crosses_a_tier(facts.counter, month, self.pricer):
+                moved = reprice_month(scope, month, touched.since, pricers_for(scope, self.pricer))
             rebuild_month(self.workspace_id, month, facts)
+            for other in sorted(moved - {self.workspace_id}):
+                rebuild_month(other, month)
         return months
 
 
-def month_start_ts(month: date) -> int:
-    return int(datetime.combine(month, time(), tzinfo=timezone.utc).timestamp())
+def month_start_ts(month: date, tz: tzinfo = timezone.utc) -> int:
+    """The Unix time a day (usually the first of a month) begins at in a time zone."""
+    return int(datetime.combine(month, time(), tzinfo=tz).timestamp())
 
 
-def paid_counts(workspace_id: int, month: date, before: int | None = None) -> dict[tuple[str, str], int]:
-    """Charged messages so far per market and tier group (authentication and -international share one)."""
-    rows = Message.objects.filter(workspace_id=workspace_id, month=month, outcome=Outcome.PAID)
+def paid_counts(workspace_ids: int | list[int], month: date, before: int | None = None) -> dict[tuple[str, str], int]:
+    """Charged messages so far per market and tier group (authentication and -international share one).
+
+    Over one workspace, or a business's workspaces (each row's `month` is its own account's month).
+    """
+    if isinstance(workspace_ids, int):
+        workspace_ids = [workspace_ids]
+    rows = Message.objects.filter(workspace_id__in=workspace_ids, month=month, outcome=Outcome.PAID)
     if before is not None:
         rows = rows.filter(ts__lt=before)
     counts: dict[tuple[str, str], int] = {}
@@ -275,7 +324,7 @@ def paid_counts(workspace_id: int, month: date, before: int | None = None) -> di
 
 def crosses_a_tier(counter: MonthCounter, month: date, pricer: Pricer) -> bool:
     """Whether any market's charged count passes the end of its first tier on a card in force that month."""
-    start = month_start_ts(month)
+    start = month_start_ts(month, pricer.tz) + 43200  # noon: a day's every hour, whatever daylight saving does
     days = [pricer.day(start + d * 86400) for d in range(31)]
     cards = {day.card for day in days if day.month == month and day.card is not None}
     for (market, group), count in counter.counts.items():
@@ -287,53 +336,65 @@ def crosses_a_tier(counter: MonthCounter, month: date, pricer: Pricer) -> bool:
     return False
 
 
-READ = ("id", "wamid", "ts", "inbound", "contact", "last_status", "pricing_model", "billable", "price_type",
-        "price_category", "conversation_id", "dirty", "market", "country", "category", "billing_type", "outcome",
-        "card_id", "tier", "charge_units", "list_units")
+READ = ("id", "workspace_id", "wamid", "ts", "inbound", "contact", "last_status", "pricing_model", "billable",
+        "price_type", "price_category", "conversation_id", "dirty", "market", "country", "category", "billing_type",
+        "outcome", "card_id", "tier", "charge_units", "list_units")
 UPDATE = (f"UPDATE {TABLE} SET market = %s, country = %s, category = %s, billing_type = %s, outcome = %s, "
           "card_id = %s, tier = %s, charge_units = %s, list_units = %s, dirty = FALSE, priced_month = month "
           "WHERE id = %s")
 
 
-def reprice_month(workspace_id: int, month: date, since: int, pricer: Pricer) -> int:
-    """Walk a month's paid and changed messages from `since` in time order; fix those priced wrongly."""
-    dirty_since = Message.objects.filter(workspace_id=workspace_id, month=month, dirty=True).order_by("ts") \
-        .values_list("ts", flat=True).first()
+def reprice_month(workspace_ids: int | list[int], month: date, since: int,
+                  pricers: Pricer | dict[int, Pricer]) -> set[int]:
+    """Walk a month's paid and changed messages from `since` in time order; fix those priced wrongly.
+
+    Over one workspace or a business's workspaces (`scope_of`), each priced in its own time zone; answers
+    which workspaces had rows fixed.
+    """
+    if isinstance(workspace_ids, int):
+        workspace_ids = [workspace_ids]
+    if not isinstance(pricers, dict):
+        pricers = dict.fromkeys(workspace_ids, pricers)
+    in_scope = Message.objects.filter(workspace_id__in=workspace_ids)
+    dirty_since = in_scope.filter(month=month, dirty=True).order_by("ts").values_list("ts", flat=True).first()
     if dirty_since is not None:
         since = min(since, dirty_since)
-    counter = MonthCounter(paid_counts(workspace_id, month, before=since))
+    counter = MonthCounter(paid_counts(workspace_ids, month, before=since))
     conversations = set(
-        Message.objects.filter(workspace_id=workspace_id, ts__gte=since - CONVERSATION_REACH, ts__lt=since,
-                               pricing_model=CONVERSATION_MODEL, outcome=Outcome.PAID)
+        in_scope.filter(ts__gte=since - CONVERSATION_REACH, ts__lt=since, pricing_model=CONVERSATION_MODEL,
+                        outcome=Outcome.PAID)
         .exclude(conversation_id="").values_list("conversation_id", flat=True).distinct()
     )
-    select = (f"SELECT {', '.join(READ)} FROM {TABLE} WHERE workspace_id = %s AND month = %s AND "
-              f"(outcome = 'paid' OR dirty) AND (ts > %s OR (ts = %s AND wamid > %s)) ORDER BY ts, wamid LIMIT {PAGE}")
+    ids = ", ".join(str(int(pk)) for pk in workspace_ids)
+    select = (f"SELECT {', '.join(READ)} FROM {TABLE} WHERE workspace_id IN ({ids}) AND month = %s AND "
+              "(outcome = 'paid' OR dirty) AND (ts > %s OR (ts = %s AND (wamid > %s OR "
+              f"(wamid = %s AND workspace_id > %s)))) ORDER BY ts, wamid, workspace_id LIMIT {PAGE}")
     month_value = connection.ops.adapt_datefield_value(month)
-    after_ts, after_id = since - 1, ""
-    fixed = 0
+    after_ts, after_id, after_space = since - 1, "", 0
+    fixed: set[int] = set()
     with connection.cursor() as cursor:
         raw = cursor.cursor
         while True:
-            raw.execute(select, [workspace_id, month_value, after_ts, after_ts, after_id])
+            raw.execute(select, [month_value, after_ts, after_ts, after_id, after_id, after_space])
             page = raw.fetchall()
             if not page:
                 break
             updates = []
-            for (pk, wamid, ts, inbound, contact, last_status, model, billable, price_type, price_category,
+            for (pk, space, wamid, ts, inbound, contact, last_status, model, billable, price_type, price_category,
                  conversation, dirty, *stored) in page:
-                derived = pricer.derive(bool(inbound), contact, ts, last_status, model,
-                                        None if billable is None else bool(billable), price_type, price_category)
+                derived = pricers[space].derive(bool(inbound), contact, ts, last_status, model,
+                                                None if billable is None else bool(billable), price_type,
+                                                price_category)
                 tier, charge, list_units = price(derived, counter, conversation, model, conversations)
                 ladder = derived.ladder
                 new = [derived.market, derived.country, derived.category, derived.billing_type, derived.outcome,
                        ladder.card_id if ladder else None, tier, charge, list_units]
                 if dirty or new != stored:
                     updates.append((*new, pk))
+                    fixed.add(space)
             if updates:
                 raw.executemany(UPDATE, updates)
-                fixed += len(updates)
-            after_ts, after_id = page[-1][2], page[-1][1]
+            after_ts, after_id, after_space = page[-1][3], page[-1][2], page[-1][1]
     return fixed
 
 

@@ -109,7 +109,7 @@ def month_events(workspace: Workspace, month: date, market_map: MarketMap | None
     """
     catalog = Catalog()
     market_map = market_map or catalog.market_map(month)
-    start = month_start_ts(month)
+    start = month_start_ts(month, workspace.tz)
     table = Message._meta.db_table
     select = (f"SELECT ts, contact, CAST(inbound AS INTEGER), CAST(entry_point AS INTEGER), category FROM {table} "
               "WHERE workspace_id = %s AND "
@@ -165,7 +165,7 @@ def compute(workspace: Workspace, month: date, catalog: Catalog | None = None) -
             "webhook export, with the `messages` webhooks, to compare pricing rules.")}
     request = ReplayRequest(timeline.events, business_country=workspace.business_country or None,
                             auth_international=workspace.auth_international,
-                            business_phone_numbers=summary.phone_numbers if summary else 1)
+                            business_phone_numbers=summary.phone_numbers if summary else 1, timezone=workspace.tz)
     for regime in regimes(catalog):
         card = catalog.snapshot(regime.listing.id)
         try:

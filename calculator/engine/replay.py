@@ -16,7 +16,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from operator import attrgetter
 from typing import Callable, Iterable, Mapping, Sequence
@@ -55,7 +55,7 @@ class EventError(ValueError):
 class Event:
     """One delivered message: ``user_message`` (from the user), ``template`` or ``message`` (free-form)."""
 
-    at: datetime  # aware; UTC decides the calendar month
+    at: datetime  # aware; the request's time zone (UTC by default) decides the day and month
     user: str  # the user's phone number, international format
     kind: str
     category: str | None = None  # a template's category
@@ -68,6 +68,7 @@ class ReplayRequest:
     business_country: str | None = None
     auth_international: bool = False
     business_phone_numbers: int = 1
+    timezone: tzinfo = UTC  # the account's: its months (tiers, the service allowance) and days run in it
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +135,8 @@ def replay(request: ReplayRequest, card_for: Callable[[datetime], CardSnapshot] 
     """Price every event of a timeline.
 
     ``card_for`` is one card for the whole timeline (the rules of ``cards_on``), or a function giving the
-    card in force at a time; it is called once per calendar day (UTC) that has events, with that day's
-    first event time. ``market_map_for`` gives the market mapping of a day; without it each card's own
+    card in force at a time; it is called once per calendar day (in the request's time zone, UTC by
+    default) that has events, with that day's first event time in that zone. ``market_map_for`` gives the market mapping of a day; without it each card's own
     mapping is used. Every user is resolved again when the mapping object changes, so it should return
     one object per period without changes (`market_maps_by_period` makes such a function). Raises
     EventError for an event that cannot be priced.
@@ -357,7 +358,14 @@ class _Replay:
         return self._result(verdicts)
 
     def _new_day(self, at: datetime) -> datetime:
-        """Look up what can change from one day to the next: the month, the card and the mapping."""
+        """Look up what can change from one day to the next: the month, the card and the mapping.
+
+        Days and months are the account's own (`ReplayRequest.timezone`), as Meta counts them; `card_for`
+        gets the time in that zone, so the card in force is the one of the account's day.
+        """
+        tz = self.request.timezone
+        if tz is not UTC:
+            at = at.astimezone(tz)
         day = at.date()
         if (day.year, day.month) != self.month_key:
             self.month_key, self.month = (day.year, day.month), _Month()
@@ -368,7 +376,9 @@ class _Replay:
             self.card, self.market_map, self.binding, self.placements = card, market_map, object(), {}
             self.utility_free = card.rules.utility_free_in_service_window
             self.price = self._by_conversation if card.rules.per_conversation else self._by_message
-        return datetime(day.year, day.month, day.day, tzinfo=UTC) + ONE_DAY
+        if tz is UTC:
+            return datetime(day.year, day.month, day.day, tzinfo=UTC) + ONE_DAY
+        return datetime.combine(day + ONE_DAY, datetime.min.time(), tzinfo=tz).astimezone(UTC)
 
     def _prepared(self, snapshot: CardSnapshot) -> _Card:
         card = self.cards.get(id(snapshot))
