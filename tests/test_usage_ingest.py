@@ -77,7 +77,8 @@ def test_the_sample_file_gives_the_counts_its_readme_implies(workspace):
     # All = 8 (A1 A2 A3 A4 C1 C2 D1 D2), Paid = 4 (A1 A4 C1 C2), Free = 4.
     november = report.months["2026-11"]
     assert (november.all, november.free, november.paid) == (8, 4, 4)
-    assert november.free_by_reason == {"service_window": 1, "entry_point": 2, "allowance": 1, "no_pricing": 0}
+    assert november.free_by_reason == {"service_window": 1, "entry_point": 2, "allowance": 1, "no_pricing": 0,
+                                       "in_conversation": 0}
     assert (november.failed, november.inbound) == (1, 2)
     assert {name: (c.all, c.paid) for name, c in november.by_category.items()} == {
         "marketing": (2, 1), "utility": (2, 1), "authentication": (1, 1), "authentication_international": (1, 1),

@@ -16,9 +16,10 @@ from calculator.engine.cards import tier_group
 from calculator.engine.money import round_money
 
 from .charges import Pricer
-from .models import CURRENCY, IngestRun, MonthSummary, Outcome, TemplateCategoryChange, Workspace
+from .models import CURRENCY, DailyUsage, IngestRun, MonthSummary, Outcome, TemplateCategoryChange, Workspace
 from .reconcile import Reconciliation, reconcile
-from .store import month_start_ts
+from .store import month_start_ts, scope_of
+from .tiers import Switch, SwitchCheck, checks, meta_switches, our_switches, tier_of
 from .summary import (Counts, DayFigures, MonthTotals, allowance_exhausted, by_day, by_market, daily,
                       month_totals, months_with_data)
 
@@ -28,7 +29,8 @@ CATEGORY_LABELS = {
     "referral_conversion": "Free entry point", "unknown": "No category",
 }
 REASON_LABELS = {"service_window": "Customer service window", "entry_point": "Free entry point",
-                 "allowance": "Monthly free service allowance", "no_pricing": "No pricing in the data"}
+                 "allowance": "Monthly free service allowance", "no_pricing": "No pricing in the data",
+                 "in_conversation": "In a conversation opened before 1 July 2025"}
 PAID_SHARE_RISE = 5  # percentage points that make a rise in the paid share worth a warning
 
 
@@ -46,7 +48,11 @@ def next_month(month: date) -> date:
 
 @dataclass
 class TierProgress:
-    """One market's tiered category this month: where its count stands and what the next tier brings."""
+    """One market's tiered category this month: where its count stands and what the next tier brings.
+
+    For a workspace in a business, the count is the business's (all its accounts, each in its own month)
+    and `own` this workspace's share; savings are this workspace's.
+    """
 
     market: str
     category: str
@@ -58,6 +64,9 @@ class TierProgress:
     next_start: int | None
     next_rate: Decimal | None
     savings: Decimal  # so far this month: list price minus tiered price
+    own: int | None = None  # this workspace's charged messages, when the count is its business's
+    meta: Switch | None = None  # Meta's latest switch (its tier webhooks), in the account's time zone
+    checks: list[SwitchCheck] = field(default_factory=list)
 
     @property
     def to_next(self) -> int | None:
@@ -80,11 +89,20 @@ class TierProgress:
     def label(self) -> str:
         return category_label(self.category)
 
+    @property
+    def differences(self) -> list[SwitchCheck]:
+        return [check for check in self.checks if check.differs]
+
 
 def tier_progress(workspace: Workspace, month: date, pricer: Pricer | None = None) -> list[TierProgress]:
-    """Every market and tier group with paid messages this month, on the card in force at its last day."""
+    """Every market and tier group with paid messages this month, on the card in force at its last day.
+
+    Counted across the workspace's business (`scope_of`); Meta's tier switches next to ours.
+    """
     pricer = pricer or Pricer(tz=workspace.tz)
-    rows = (daily(workspace, month).filter(outcome=Outcome.PAID).values("market", "category")
+    scope = scope_of(workspace.pk)
+    paid = DailyUsage.objects.filter(workspace_id__in=scope, month=month, outcome=Outcome.PAID)
+    rows = (paid.values("workspace_id", "market", "category")
             .annotate(n=Sum("messages"), c=Sum("charge_units"), l=Sum("list_units")).order_by())
     groups: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
@@ -93,6 +111,8 @@ def tier_progress(workspace: Workspace, month: date, pricer: Pricer | None = Non
     if last_day is None:
         return []
     card = pricer.day(month_start_ts(last_day, workspace.tz) + 43200).card
+    meta = meta_switches(scope, month)
+    ours = our_switches(scope, month) if meta else {}
     found = []
     for (market, group), members in groups.items():
         if card is None:
@@ -101,16 +121,24 @@ def tier_progress(workspace: Workspace, month: date, pricer: Pricer | None = Non
         ladder = pricer.ladder(card, market, biggest["category"])
         if ladder is None or not ladder.counted:
             continue
+        mine = [row for row in members if row["workspace_id"] == workspace.pk]
         count = sum(row["n"] for row in members)
         index = ladder.tier(count)
         starts = (0,) + tuple(end for end in ladder.ends[:-1])
         following = index + 1 if index + 1 < len(ladder.units) else None
+        switches = meta.get((market, group), [])
+        latest = switches[-1] if switches else None
+        latest_tier = tier_of(ladder, latest.tier_start) if latest else None
         found.append(TierProgress(
             market=market, category=group, count=count, tier=index, tiers=len(ladder.units),
             rate_now=Decimal(ladder.units[index]).scaleb(-4), tier_start=starts[index],
             next_start=None if following is None else starts[following] + 1,
             next_rate=None if following is None else Decimal(ladder.units[following]).scaleb(-4),
-            savings=Decimal(sum(row["l"] - row["c"] for row in members)).scaleb(-4),
+            savings=Decimal(sum(row["l"] - row["c"] for row in mine)).scaleb(-4),
+            own=sum(row["n"] for row in mine) if len(scope) > 1 else None,
+            meta=Switch(latest_tier, workspace.local(latest.tier_update_time))
+            if latest is not None and latest_tier is not None else None,
+            checks=checks(switches, ours.get((market, group), {}), ladder, workspace.tz) if meta else [],
         ))
     return sorted(found, key=lambda t: (-t.progress if t.next_start else 0, -t.count))
 
@@ -123,7 +151,7 @@ class Alert:
 
 
 def alerts(workspace: Workspace, month: date, totals: MonthTotals, previous: MonthTotals | None,
-           reconciliation: Reconciliation | None) -> list[Alert]:
+           reconciliation: Reconciliation | None, tiers: list[TierProgress] = ()) -> list[Alert]:
     found: list[Alert] = []
     share = totals.paid_share
     if share is not None:
@@ -161,6 +189,12 @@ def alerts(workspace: Workspace, month: date, totals: MonthTotals, previous: Mon
         found.append(Alert("info", "Not delivered",
                            f"{_n(totals.failed, 'message')} failed (their last status is “failed”): not counted, "
                            "not charged."))
+    differing = [(t, check) for t in tiers for check in t.differences]
+    if differing:
+        found.append(Alert("warning", "Meta's tier switches differ from ours",
+                           "; ".join(f"{t.market} {t.label.lower()} {check.text}" for t, check in differing[:5])
+                           + (f" and {len(differing) - 5} more" if len(differing) > 5 else "")
+                           + ". See the volume tiers below."))
     if reconciliation is not None and reconciliation.differences:
         found.append(Alert("warning", "Meta's figures differ",
                            f"{_n(reconciliation.differences, 'line')} of Meta's pricing analytics differ from ours; "
@@ -237,7 +271,8 @@ class MonthView:
 
     @property
     def free_reasons(self) -> list[tuple[str, int]]:
-        return [(REASON_LABELS[key], n) for key, n in self.totals.free_by_reason.items() if n or key != "no_pricing"]
+        return [(REASON_LABELS[key], n) for key, n in self.totals.free_by_reason.items()
+                if n or key not in ("no_pricing", "in_conversation")]
 
     @property
     def newer(self) -> date | None:
@@ -248,6 +283,15 @@ class MonthView:
     def older(self) -> date | None:
         earlier = [m for m in self.months if m < self.month]
         return max(earlier) if earlier else None
+
+    @property
+    def tiers_from_meta(self) -> bool:
+        """Whether Meta's tier webhooks cover this month (the tier panel then shows them)."""
+        return any(t.meta is not None or t.checks for t in self.tiers)
+
+    @property
+    def business_count(self) -> bool:
+        return any(t.own is not None for t in self.tiers)
 
     @property
     def what_if(self) -> dict | None:
@@ -261,10 +305,11 @@ def month_view(workspace: Workspace, month: date) -> MonthView:
     previous = month_totals(workspace, earlier) if earlier in months else None
     reconciliation = reconcile(workspace, month)
     days = by_day(workspace, month)
+    tiers = tier_progress(workspace, month)
     return MonthView(
         workspace=workspace, month=month, months=months, totals=totals, previous=previous,
         markets=by_market(workspace, month), days=days, figure=daily_figure(days, month),
-        tiers=tier_progress(workspace, month), alerts=alerts(workspace, month, totals, previous, reconciliation),
+        tiers=tiers, alerts=alerts(workspace, month, totals, previous, reconciliation, tiers),
         reconciliation=reconciliation, summary=MonthSummary.objects.filter(workspace=workspace, month=month).first(),
         runs=list(workspace.ingest_runs.all()[:3]),
     )

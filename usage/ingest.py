@@ -19,8 +19,9 @@ from .models import AnalyticsPoint, IngestRun, TemplateCategoryChange, Workspace
 from .charges import Pricer
 from .store import MessageWriter
 from .summary import MonthTotals, month_totals
-from .webhooks import (NOT_WEBHOOKS, CategoryChange, NotWebhooks, RecordError, analytics_points, merge_state,
-                       open_stream, parse_record, read_records)
+from .tiers import store_switches
+from .webhooks import (NOT_WEBHOOKS, CategoryChange, NotWebhooks, RecordError, TierSwitch, analytics_points,
+                       merge_state, open_stream, parse_record, read_records)
 
 BATCH = 50_000  # message states merged in memory before they are written
 SNIFF = 200  # records read before a file with no envelope at all is refused
@@ -107,6 +108,7 @@ class _Loader:
         self.writer = MessageWriter(workspace.pk, Pricer(tz=workspace.tz))
         self.states: dict[str, list] = {}
         self.changes: list[CategoryChange] = []
+        self.switches: list[TierSwitch] = []
         self.last_line = 0
 
     def add(self, line: int, record: bytes | str) -> None:
@@ -138,8 +140,9 @@ class _Loader:
                 merge_state(known, state)
         if changes:
             report.records += len(changes)
-            self.changes.extend(changes)
-            if len(self.changes) >= BATCH:
+            for change in changes:
+                (self.switches if type(change) is TierSwitch else self.changes).append(change)
+            if len(self.changes) + len(self.switches) >= BATCH:
                 self.flush()
         if len(merged) >= BATCH:
             self.flush()
@@ -156,6 +159,9 @@ class _Loader:
                 ignore_conflicts=True,
             )
             self.changes = []
+        if self.switches:
+            store_switches(self.workspace, self.switches)
+            self.switches = []
 
     def finish(self) -> list[date]:
         self.flush()

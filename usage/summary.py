@@ -22,7 +22,8 @@ from .models import (COUNTED_OUTCOMES, CURRENCY, FREE_OUTCOMES, DailyUsage, Outc
 CATEGORY_ORDER = ("marketing", "utility", "authentication", "authentication_international", "service",
                   "referral_conversion")
 FREE_REASONS = {Outcome.SERVICE_WINDOW: "service_window", Outcome.ENTRY_POINT: "entry_point",
-                Outcome.ALLOWANCE: "allowance", Outcome.UNKNOWN: "no_pricing"}
+                Outcome.ALLOWANCE: "allowance", Outcome.UNKNOWN: "no_pricing",
+                Outcome.CONVERSATION: "in_conversation"}
 
 
 @dataclass

@@ -17,6 +17,7 @@ import io
 import itertools
 import json
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import BinaryIO, Iterator, Union
 
@@ -81,8 +82,19 @@ class Metadata(msgspec.Struct, gc=False):
     phone_number_id: Union[Text, None] = None
 
 
+class VolumeTierInfo(msgspec.Struct, gc=False):
+    tier_update_time: Union[Text, None] = None
+    pricing_category: Union[str, None] = None
+    tier: Union[str, None] = None
+    effective_month: Union[str, None] = None
+    region: Union[str, None] = None
+
+
 class Value(msgspec.Struct, gc=False):
     metadata: Union[Metadata, None] = None
+    # account_update
+    event: Union[str, None] = None
+    volume_tier_info: Union[VolumeTierInfo, None] = None
     statuses: Union[list[Status], None] = None
     messages: Union[list[InboundMessage], None] = None
     # template_category_update
@@ -154,7 +166,22 @@ class CategoryChange:
     new_category: str
 
 
-Parsed = tuple  # (message states, category changes, pricing_analytics document or None, envelopes ignored)
+@dataclass(frozen=True, slots=True)
+class TierSwitch:
+    """Meta's `account_update` / `VOLUME_BASED_PRICING_TIER_UPDATE`: an account reached a volume tier."""
+
+    account_id: str
+    category: str
+    region: str
+    effective_month: date
+    tier_start: int
+    tier_end: int | None
+    tier_update_time: int
+
+
+TIER_EVENT = "VOLUME_BASED_PRICING_TIER_UPDATE"
+# (message states, category changes and tier switches, pricing_analytics document or None, envelopes ignored)
+Parsed = tuple
 
 
 _NORMAL: dict[str | None, str] = {}
@@ -207,6 +234,8 @@ def parse_record(raw: bytes) -> Parsed:
             if value is None or field not in (None, "messages"):
                 if field == "template_category_update" and value is not None:
                     changes.append(_category_change(entry, value))
+                elif field == "account_update" and value is not None and value.event == TIER_EVENT:
+                    changes.append(_tier_switch(entry, value))
                 else:
                     ignored += 1
                 continue
@@ -263,6 +292,35 @@ def _category_change(entry: Entry, value: Value) -> CategoryChange:
         language=value.message_template_language or "", previous_category=normal_category(value.previous_category),
         new_category=normal_category(value.new_category),
     )
+
+
+def _tier_switch(entry: Entry, value: Value) -> TierSwitch:
+    """Meta's tier webhook: `"tier": "100001:1000000"` (bounds inclusive; no upper bound on the last tier)."""
+    info = value.volume_tier_info
+    if info is None:
+        raise RecordError(f"a {TIER_EVENT} webhook needs volume_tier_info")
+    what = TIER_EVENT
+    month_text = (info.effective_month or "").strip()
+    try:
+        year, month = month_text.split("-")
+        effective = date(int(year), int(month), 1)
+    except ValueError:
+        raise RecordError(f"{what}: effective_month {info.effective_month!r} is not a month like 2025-11") from None
+    bounds = (info.tier or "").replace(" ", "").replace(",", "").split(":")
+    try:
+        start = int(bounds[0])
+        end = int(bounds[1]) if len(bounds) > 1 and bounds[1] not in ("", "inf", "+") else None
+    except ValueError:
+        raise RecordError(f"{what}: tier {info.tier!r} is not bounds like 100001:1000000") from None
+    if len(bounds) > 2 or start < 0 or (end is not None and end < start):
+        raise RecordError(f"{what}: tier {info.tier!r} is not bounds like 100001:1000000")
+    category = normal_category(info.pricing_category)
+    region = (info.region or "").strip()
+    if not category or not region or len(category) > 40 or len(region) > 80:
+        raise RecordError(f"{what}: needs pricing_category and region (at most 40 and 80 characters)")
+    return TierSwitch(account_id=str(entry.id or "")[:40], category=category, region=region,
+                      effective_month=effective, tier_start=start, tier_end=end,
+                      tier_update_time=_unix(info.tier_update_time, f"{what} tier_update_time"))
 
 
 # --- pricing_analytics
