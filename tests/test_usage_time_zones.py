@@ -170,3 +170,14 @@ def test_an_unknown_replay_time_zone_is_a_400_naming_the_field(client, value):
     assert response.status_code == 400, response.content
     errors = {e["field"]: e["message"] for e in response.json()["errors"]}
     assert "IANA time zone" in errors["timezone"]
+
+
+def test_the_what_if_replays_the_accounts_month(small_tiers):
+    from usage.whatif import month_events
+
+    kolkata = Workspace.objects.create(name="Mumbai", slug="mumbai", timezone="Asia/Kolkata")
+    ingest(io.BytesIO(utility(["2026-12-31T18:29:59", "2026-12-31T18:30:00", "2026-12-31T20:00:00",
+                               "2027-01-31T18:31:00"])), kolkata, "file")
+    # Kolkata's January: from 2026-12-31T18:30Z to 2027-01-31T18:30Z: the second and third messages only.
+    january = month_events(kolkata, date(2027, 1, 1))
+    assert [e.at.isoformat() for e in january.events] == ["2026-12-31T18:30:00+00:00", "2026-12-31T20:00:00+00:00"]

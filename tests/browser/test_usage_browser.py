@@ -16,6 +16,7 @@ from tests.browser.conftest import AXE
 from usage import synthetic
 from usage.ingest import ingest
 from usage.models import Workspace
+from tests.test_usage_charges import small_tiers  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -104,3 +105,46 @@ def test_the_dashboard_works_without_javascript(member, new_page):
     page.select_option("#month-select", "2025-01")
     page.get_by_role("button", name="Go").click()
     expect(page).to_have_url(re.compile(r"/usage/acme/2025-01/$"))
+
+
+def test_the_tier_panel_shows_the_business_count_and_metas_switch(site, small_tiers, new_page, tmp_path):
+    """Two accounts of one business (Kolkata and Los Angeles); Meta's tier webhooks loaded by upload.
+    `small_tiers`: India utility at list rate to message 2, tier 2 for 3-4, tier 3 for 5-100."""
+    from tests.test_usage_meta_counting import tier_webhook, utility
+    from usage.models import Business
+
+    group = Business.objects.create(name="Acme Group")
+    user = User.objects.create_user("ann", password=PASSWORD)
+    india = Workspace.objects.create(name="Acme India", slug="acme-in", timezone="Asia/Kolkata", business=group)
+    india.members.add(user)
+    us = Workspace.objects.create(name="Acme US", slug="acme-us", timezone="America/Los_Angeles", business=group)
+    # US account: #1 and #2 in January, and #5 on 20 January 12:00Z (17:30 in Kolkata): tier 3.
+    # India: 14 Jan 03:40Z (09:10 IST) is the business's #3, tier 2; 20 Jan 10:00Z is #4.
+    ingest(io.BytesIO("\n".join([utility("u1", "2027-01-03T18:00:00"), utility("u2", "2027-01-09T18:00:00"),
+                                 utility("u5", "2027-01-20T12:00:00")]).encode()), us, "us.jsonl")
+    export = tmp_path / "india.jsonl"
+    export.write_text("\n".join([
+        utility("i1", "2027-01-14T03:40:00"), utility("i2", "2027-01-20T10:00:00"),
+        tier_webhook("3:4", "2027-01-14T03:45:00"), tier_webhook("3:4", "2027-01-14T03:42:00"),  # Meta: 09:12 IST
+        tier_webhook("5:100", "2027-01-16T06:00:00"),  # Meta: tier 3 on 16 Jan 11:30 IST; ours 20 Jan 17:30
+    ]))
+    page = new_page()
+    sign_in(page, "ann")
+    page.goto("/usage/acme-in/upload/")
+    page.set_input_files("input[type=file]", str(export))
+    page.get_by_role("button", name="Load").click()
+    expect(page.locator("#load-result")).to_contain_text("Loaded india.jsonl")
+
+    page.goto("/usage/acme-in/2027-01/")
+    expect(page.locator(".eyebrow")).to_contain_text("Acme Group")
+    expect(page.locator(".eyebrow")).to_contain_text("Asia/Kolkata time")
+    row = page.locator("#tiers tbody tr").first
+    expect(row).to_contain_text("5 (2 here)")  # the business's five messages, two of them India's
+    expect(row).to_contain_text("Meta: tier 3 from 16 Jan 11:30")
+    expect(row).to_contain_text("tier 3: Meta 16 Jan 11:30, ours 20 Jan 17:30")
+    expect(row).not_to_contain_text("tier 2: Meta")  # 09:12 against our 09:10: the same switch
+    expect(page.locator(".alert", has_text="Meta's tier switches differ from ours")).to_be_visible()
+    page.locator("#tiers").scroll_into_view_if_needed()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#tiers").locator("xpath=ancestor::section").screenshot(path=str(SHOTS / "usage-tier-panel.png"))
+    screenshot(page, "business-tiers")
