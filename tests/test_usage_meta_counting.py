@@ -190,3 +190,25 @@ def test_a_cbp_utility_status_in_july_2025_is_free_in_its_conversation():
     row = Message.objects.get(wamid="july")
     assert (row.outcome, row.billing_type, row.charge_units, row.tier) == ("conversation", "in_conversation", 0,
                                                                            None)
+
+
+def test_staff_put_workspaces_in_a_business_in_the_admin_and_the_tiers_are_counted_again(client, small_tiers):
+    a = Workspace.objects.create(name="A", slug="a")
+    b = Workspace.objects.create(name="B", slug="b")
+    load(a, utility("a1", "2027-01-10T10:00:00"), utility("a2", "2027-01-12T10:00:00"))
+    load(b, utility("b1", "2027-01-11T10:00:00"), utility("b2", "2027-01-13T10:00:00"))
+    assert charges(b) == [("2027-01", 14), ("2027-01", 14)]  # alone: messages 1 and 2
+    client.force_login(User.objects.create_superuser("root", password="x"))
+    group = Business.objects.create(name="Acme Group")
+    for space in (a, b):
+        response = client.post(f"/admin/usage/workspace/{space.pk}/change/", {
+            "name": space.name, "slug": space.slug, "timezone": "UTC", "business": group.pk,
+            "ingest_runs-TOTAL_FORMS": "0", "ingest_runs-INITIAL_FORMS": "0",
+            "tier_updates-TOTAL_FORMS": "0", "tier_updates-INITIAL_FORMS": "0"})
+        assert response.status_code == 302, response.content.decode()[:2000]
+    # Together: a1 #1, b1 #2, a2 #3 (0.0013), b2 #4 (0.0013).
+    assert charges(a) == [("2027-01", 14), ("2027-01", 13)]
+    assert charges(b) == [("2027-01", 14), ("2027-01", 13)]
+    response = client.post(f"/admin/usage/business/{group.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert charges(a) == [("2027-01", 14), ("2027-01", 14)]  # alone again

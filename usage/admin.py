@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from .models import Business, IngestRun, TierUpdate, Workspace
-from .recount import changed_after_save
+from .recount import changed_after_save, recount
 
 
 class IngestRunInline(admin.TabularInline):
@@ -42,6 +42,19 @@ class BusinessAdmin(admin.ModelAdmin):
     @admin.display(description="Workspaces")
     def workspace_names(self, obj: Business) -> str:
         return ", ".join(obj.workspaces.values_list("name", flat=True))
+
+    # Deleting a business leaves its workspaces on their own: each counts its tiers alone again.
+    def delete_model(self, request, obj: Business) -> None:
+        members = list(obj.workspaces.values_list("pk", flat=True))
+        super().delete_model(request, obj)
+        if members:
+            recount(members)
+
+    def delete_queryset(self, request, queryset) -> None:
+        members = list(Workspace.objects.filter(business__in=queryset).values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        if members:
+            recount(members)
 
 
 @admin.register(Workspace)
