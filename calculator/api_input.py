@@ -24,13 +24,14 @@ MAX_LINES = 1_000
 MAX_EVENTS = 100_000
 MAX_COMPARE_DATES = 10
 MAX_PHONE_NUMBERS = 100_000
+MAX_AGENT_TOKENS = Decimal(10) ** 13  # Meta Business Agent tokens a month (USD 20 million at USD 2.00 a million)
 COUNT_FIELDS = ("marketing", "utility", "authentication", "service")
 SHARE_FIELDS = ("utility_in_service_window", "free_entry_point")
 PER_CONVERSATION_FIELDS = ("templates_per_conversation", "service_messages_per_conversation")
 ASSUMPTION_FIELDS = SHARE_FIELDS + PER_CONVERSATION_FIELDS
 ESTIMATE_FIELDS = {
     "on", "compare_on", "currency", "business_country", "auth_international", "business_phone_numbers",
-    "assumptions", "lines",
+    "assumptions", "lines", "meta_business_agent_tokens",
 }
 LINE_FIELDS = {"market", "country", "phone", "assumptions", *COUNT_FIELDS}
 REPLAY_FIELDS = {"cards_on", "currency", "business_country", "auth_international", "business_phone_numbers", "events",
@@ -133,6 +134,17 @@ def read_phone_numbers(value: Any, problems: Problems) -> int:
         problems.append(("business_phone_numbers", "must be a whole number"))
         return 1
     return int(number) if number is not None else 1
+
+
+def read_agent_tokens(value: Any, problems: Problems) -> Decimal | None:
+    """Meta Business Agent tokens a month: a whole number from 0 to MAX_AGENT_TOKENS."""
+    name = "meta_business_agent_tokens"
+    number = read_number(value, name, problems, low=Decimal(0), high=MAX_AGENT_TOKENS,
+                         low_text="must be zero or more tokens")
+    if number is not None and number != number.to_integral_value():
+        problems.append((name, "must be a whole number of tokens"))
+        return None
+    return number
 
 
 def read_assumptions(data: Any, prefix: str, problems: Problems) -> dict[str, Decimal]:
@@ -253,9 +265,12 @@ def read_estimate(data: dict, currencies: list[str], today: date) -> tuple[Estim
     assumptions = read_assumptions(data["assumptions"], "assumptions.", problems) if "assumptions" in data else {}
     lines = read_items(data, "lines", MAX_LINES, read_line, problems,
                        "give at least one line: a market, country or phone with monthly counts")
+    agent_tokens = read_agent_tokens(data["meta_business_agent_tokens"], problems) \
+        if "meta_business_agent_tokens" in data else None
     if problems:
         return None, problems
     request = EstimateRequest(
+        meta_business_agent_tokens=agent_tokens,
         lines=tuple(lines),
         assumptions=Assumptions(**assumptions),
         business_country=business.country,

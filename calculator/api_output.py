@@ -6,10 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Mapping
 
+from calculator.engine.agent import AgentCharge
 from calculator.engine.cards import CATEGORIES, CardInfo
 from calculator.engine.estimate import EstimateResult, MarketResult, TierStatus
 from calculator.engine.money import round_money
 from calculator.engine.replay import EventResult, ReplayResult
+from calculator.engine.staleness import StaleRules
 
 COUNT_PLACES = Decimal("0.01")
 
@@ -103,6 +105,45 @@ def estimate_json(result: EstimateResult) -> dict:
         "free": {reason: count(value) for reason, value in result.free_by_reason.items()},
         "by_market": [market_json(m) for m in result.by_market],
         "warnings": list(result.warnings),
+        "notes": list(result.notes),
+        "stale_rules": stale_rules_json(result.stale_rules),
+    } | agent_fields(result)
+
+
+def agent_fields(result: EstimateResult) -> dict:
+    """Meta Business Agent, when the request asked: its amount in by_category (null without a rate: never
+    an invented figure) and how it was priced."""
+    agent = result.meta_business_agent
+    if agent is None:
+        return {}
+    amount = None if agent.amount is None else money(agent.amount, result.currency)
+    by_category = {**amounts(result.by_category, result.currency), "meta_business_agent": amount}
+    return {"by_category": by_category, "meta_business_agent": agent_json(agent, result.currency)}
+
+
+def agent_json(agent: AgentCharge, currency: str) -> dict:
+    return {
+        "tokens": count(agent.tokens),
+        "status": agent.status,
+        "rate_per_million_tokens": None if agent.rate is None else str(agent.rate.per_million),
+        "rate_effective_from": None if agent.rate is None else agent.rate.effective_from.isoformat(),
+        "amount": None if agent.amount is None else money(agent.amount, currency),
+        "note": agent.note or agent.warning or None,
+    }
+
+
+def stale_rules_json(stale: StaleRules | None) -> dict | None:
+    """Why the card's rules are out of date, for programs: the card used, the newer rules, where to price."""
+    if stale is None:
+        return None
+    return {
+        "card": stale.card.name,
+        "rules": card_json(stale.card)["rules"],
+        "newer_rules_from": stale.newer_from.isoformat(),
+        "newer_card": stale.newer.name,
+        "newer_rules": card_json(stale.newer)["rules"],
+        "changes": list(stale.changes),
+        "current_currencies": list(stale.current_currencies),
     }
 
 

@@ -12,11 +12,12 @@ from datetime import date
 from typing import Callable
 from decimal import Decimal
 
-from calculator.engine.cards import CardSnapshot, Rules, Tier
+from calculator.engine.agent import AgentRate
+from calculator.engine.cards import CardInfo, CardSnapshot, Rules, Tier
 from calculator.engine.replay import market_maps_by_period
 from ratecards import catalog as ratecard_catalog
 from ratecards.markets import MappingRule, MarketMap
-from ratecards.models import CardStatus, Market, PricingModel, RateCard
+from ratecards.models import RULE_FIELDS, AgentTokenRate, CardStatus, Market, PricingModel, RateCard
 
 
 class NoCard(LookupError):
@@ -43,6 +44,23 @@ def _rules(card: RateCard) -> Rules:
         service_window_hours=card.service_window_hours,
         free_entry_point_hours=card.free_entry_point_hours,
     )
+
+
+def _card_info(row: dict) -> CardInfo:
+    rules = Rules(
+        pricing_model=row["pricing_model"],
+        utility_free_in_service_window=row["utility_free_in_service_window"],
+        service_charged=row["service_charged"],
+        free_service_allowance=row["free_service_allowance"],
+        free_service_scope=row["free_service_scope"] or None,
+        volume_tiers=row["volume_tiers"],
+        conversation_hours=row["conversation_hours"],
+        service_window_hours=row["service_window_hours"],
+        free_entry_point_hours=row["free_entry_point_hours"],
+    )
+    name = f"{row['currency']} {row['effective_from'].isoformat()}"
+    return CardInfo(row["pk"], name, row["currency"], row["effective_from"], row["pricing_model"], rules,
+                    row["source"])
 
 
 def build_snapshot(card: RateCard, market_map: MarketMap) -> CardSnapshot:
@@ -115,6 +133,24 @@ class Catalog:
         for listing in self.listings():
             if listing.currency == currency and listing.pricing_model == PricingModel.CONVERSATION:
                 found = listing
+        return found
+
+    def card_infos(self) -> tuple[CardInfo, ...]:
+        """Every published card's name, date and rules (no rates): what staleness is judged by."""
+        found = self._cache.get("card_infos")
+        if found is None:
+            rows = (RateCard.objects.filter(status=CardStatus.PUBLISHED).order_by("currency", "effective_from")
+                    .values("pk", "currency", "effective_from", "source", *RULE_FIELDS))
+            found = self._cache["card_infos"] = tuple(_card_info(row) for row in rows)
+        return found
+
+    def agent_rates(self) -> tuple[AgentRate, ...]:
+        """Meta Business Agent rates of every currency (admins edit them; the engine gets plain values)."""
+        found = self._cache.get("agent_rates")
+        if found is None:
+            found = self._cache["agent_rates"] = tuple(
+                AgentRate(currency, effective_from, per_million) for currency, effective_from, per_million
+                in AgentTokenRate.objects.values_list("currency", "effective_from", "per_million_tokens"))
         return found
 
     def mapping_rules(self) -> tuple[MappingRule, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from calculator.api_input import MAX_COMPARE_DATES, MAX_EVENTS, MAX_LINES, MAX_PHONE_NUMBERS
+from calculator.api_input import MAX_AGENT_TOKENS, MAX_COMPARE_DATES, MAX_EVENTS, MAX_LINES, MAX_PHONE_NUMBERS
 
 COUNT = {"type": "number", "minimum": 0, "maximum": 10**12, "description": "Messages a month (may be fractional)."}
 SHARE = {"type": "number", "minimum": 0, "maximum": 1}
@@ -11,7 +11,42 @@ DATE = {"type": "string", "format": "date", "example": "2026-11-01"}
 MONEY = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "description": "Decimal amount, rounded to the minor unit."}
 CATEGORY_AMOUNTS = {
     "type": "object",
-    "properties": {c: MONEY for c in ("marketing", "utility", "authentication", "authentication_international", "service")},
+    "properties": {
+        **{c: MONEY for c in ("marketing", "utility", "authentication", "authentication_international", "service")},
+        "meta_business_agent": {
+            "type": ["string", "null"], "pattern": r"^-?\d+\.\d{2}$",
+            "description": "Only when the request gave meta_business_agent_tokens: their cost at the dated rate per "
+                           "million tokens of the estimate's currency; 0 before Meta bills them (with a note); null "
+                           "when the currency has no rate (with a warning; never an invented figure).",
+        },
+    },
+}
+AGENT = {
+    "type": "object",
+    "description": "Meta Business Agent tokens and how they were priced (only when the request gave them).",
+    "properties": {
+        "tokens": {"type": "integer"},
+        "status": {"enum": ["priced", "not_billed_yet", "no_rate"]},
+        "rate_per_million_tokens": {"type": ["string", "null"], "example": "2.0000"},
+        "rate_effective_from": {"oneOf": [DATE, {"type": "null"}]},
+        "amount": {"type": ["string", "null"]},
+        "note": {"type": ["string", "null"]},
+    },
+}
+STALE_RULES = {
+    "type": ["object", "null"],
+    "description": "Set when the card used predates rules Meta has since changed for every currency (a later card "
+                   "of another currency has other rules): the card and rules used, the newer rules and their date, "
+                   "and the currencies whose card is current on the date (price in one of them for today's rules).",
+    "properties": {
+        "card": {"type": "string", "example": "EUR 2026-07-01"},
+        "rules": {"type": "object"},
+        "newer_rules_from": DATE,
+        "newer_card": {"type": "string", "example": "USD 2026-10-01"},
+        "newer_rules": {"type": "object"},
+        "changes": {"type": "array", "items": {"type": "string"}},
+        "current_currencies": {"type": "array", "items": {"type": "string"}, "example": ["USD"]},
+    },
 }
 ERRORS = {
     "description": "Bad input: every offending field is named.",
@@ -76,6 +111,12 @@ ESTIMATE_REQUEST = {
         **BUSINESS,
         "assumptions": ASSUMPTIONS,
         "lines": {"type": "array", "items": LINE, "minItems": 1, "maxItems": MAX_LINES},
+        "meta_business_agent_tokens": {
+            "type": "integer", "minimum": 0, "maximum": int(MAX_AGENT_TOKENS),
+            "description": "Tokens a month written by Meta's own AI agent (Meta Business Agent), billed per million "
+                           "tokens from 2026-08-01 (USD 2.00), free in no window.",
+            "example": 25000000,
+        },
     },
     "example": {
         "on": "2026-11-01",
@@ -106,6 +147,9 @@ ESTIMATE = {
         "by_category": CATEGORY_AMOUNTS,
         "by_market": {"type": "array", "items": {"type": "object"}},
         "warnings": {"type": "array", "items": {"type": "string"}},
+        "notes": {"type": "array", "items": {"type": "string"}},
+        "stale_rules": STALE_RULES,
+        "meta_business_agent": AGENT,
     },
 }
 EVENT = {

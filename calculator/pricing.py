@@ -12,6 +12,7 @@ from calculator import timezones
 from calculator.cards import Catalog, NoCard
 from calculator.engine.cards import CardSnapshot
 from calculator.engine.estimate import EstimateRequest, EstimateResult, LineError, estimate
+from calculator.engine.staleness import stale_rules
 from calculator.engine.replay import Event, EventError, ReplayRequest, ReplayResult, replay
 from ratecards.markets import InvalidPhoneNumber, MarketMap, UnknownCountry
 
@@ -53,21 +54,50 @@ def check_lines(catalog: Catalog, request: EstimateRequest, on: date) -> Problem
     return problems
 
 
-def market_map_for(catalog: Catalog, card: CardSnapshot, on: date) -> tuple[MarketMap, str | None]:
+def market_map_for(catalog: Catalog, card: CardSnapshot, on: date,
+                   request: EstimateRequest | None = None) -> tuple[MarketMap, str | None]:
     """The mapping in force on the date, unless the card has no rates for a market it introduced.
 
     Meta publishes a new card when a market becomes standalone; where that card is missing (no USD
     card was found for 2026-07-01, when Hong Kong and others became standalone), the card is priced
-    with the mapping it was published with, and a warning says so.
+    with the mapping it was published with, and a warning says so. With a ``request``, only the markets
+    its lines are billed as count: a warning speaks of the request, never of markets it does not contain.
     """
     on_date = catalog.market_map(on)
     unpriced = sorted(m for m in on_date.markets if m not in card.rates)
+    if unpriced and request is not None:
+        asked = _markets_asked(on_date, request)
+        unpriced = [m for m in unpriced if m in asked]
     if not unpriced:
         return on_date, None
     return card.market_map, (
         f"{card.name} has no rates for {', '.join(unpriced)} (standalone markets on {on.isoformat()}); "
         f"their numbers are priced as the card's own mapping of {card.effective_from.isoformat()} places them"
     )
+
+
+def _markets_asked(market_map: MarketMap, request: EstimateRequest) -> set[str]:
+    """The markets the request's lines are billed as under a mapping (lines that cannot be placed: none)."""
+    found = set()
+    for line in request.lines:
+        try:
+            if line.market is not None:
+                found.add(line.market)
+            elif line.country is not None:
+                found.add(market_map.resolve_country(line.country).market)
+            elif line.phone is not None:
+                found.add(market_map.resolve_phone(line.phone).market)
+        except (InvalidPhoneNumber, UnknownCountry):
+            continue
+    return found
+
+
+def with_stale_rules(catalog: Catalog, result: EstimateResult) -> EstimateResult:
+    """The result with a word (and the structured facts) when Meta's rules have moved past its card."""
+    stale = stale_rules(result.card, result.on, catalog.card_infos())
+    if stale is None:
+        return result
+    return replace(result, stale_rules=stale, warnings=(stale.warning(),) + result.warnings)
 
 
 def price_on_dates(
@@ -84,14 +114,14 @@ def price_on_dates(
         return [], problems
     results = []
     for priced, card in zip(dates, cards):
-        market_map, warning = market_map_for(catalog, card, priced.on)
+        market_map, warning = market_map_for(catalog, card, priced.on, request)
         try:
-            result = estimate(card, request, on=priced.on, market_map=market_map)
+            result = estimate(card, request, on=priced.on, market_map=market_map, agent_rates=catalog.agent_rates())
         except LineError as exc:
             return [], [(f"lines[{exc.index}].{exc.field}", exc.message)]
         if warning:
             result = replace(result, warnings=result.warnings + (warning,))
-        results.append(result)
+        results.append(with_stale_rules(catalog, result))
     return results, []
 
 

@@ -25,6 +25,7 @@ from ratecards.comparison import compare_cards
 from ratecards.grid import card_grid
 from ratecards.models import (
     RULE_FIELDS,
+    AgentTokenRate,
     CardStatus,
     Market,
     MarketMapping,
@@ -92,6 +93,16 @@ class InForceFilter(admin.SimpleListFilter):
         if self.value() == "future":
             return queryset.filter(effective_from__gt=today)
         return queryset
+
+
+@admin.register(AgentTokenRate)
+class AgentTokenRateAdmin(EditorsChangeStaffViewMixin, admin.ModelAdmin):
+    """Meta Business Agent: a dated rate per million tokens per currency (estimates in a currency without
+    one get a warning, never a converted figure)."""
+
+    list_display = ["currency", "effective_from", "per_million_tokens", "source"]
+    list_filter = ["currency"]
+    ordering = ["currency", "-effective_from"]
 
 
 @admin.register(MarketMapping)

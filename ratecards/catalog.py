@@ -16,7 +16,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from ratecards.markets import MappingRule, MarketMap
-from ratecards.models import CatalogVersion, Market, MarketMapping, RateCard
+from ratecards.models import AgentTokenRate, CatalogVersion, Market, MarketMapping, RateCard
 
 _lock = threading.Lock()
 _current: tuple[str | None, dict] = (None, {})
@@ -87,6 +87,8 @@ def market_map(on: date, cache: dict | None = None) -> MarketMap:
 @receiver(post_delete, sender=MarketMapping)
 @receiver(post_save, sender=RateCard)
 @receiver(post_delete, sender=RateCard)
+@receiver(post_save, sender=AgentTokenRate)
+@receiver(post_delete, sender=AgentTokenRate)
 def _catalog_changed(sender, **kwargs) -> None:
     # Rates and tiers change only while their card is a draft, and drafts price nothing: the card's
     # own save (publish) is what makes them visible. Leaving them out keeps a card's delete fast.

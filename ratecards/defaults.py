@@ -18,11 +18,21 @@ import json
 import logging
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-from ratecards.models import FreeServiceScope, Market, MarketMapping, Rate, RateCard, SeedRecord, VolumeTier
+from ratecards.models import (
+    AgentTokenRate,
+    FreeServiceScope,
+    Market,
+    MarketMapping,
+    Rate,
+    RateCard,
+    SeedRecord,
+    VolumeTier,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +42,11 @@ CARDS = DATA / "ratecards"
 MANIFEST = CARDS / "manifest.json"
 MAPPING_SEED = "mapping"
 CREDIT_SEED = "credit-table"
+# Meta Business Agent: USD 2.00 per million tokens from 2026-08-01 (pricing-rules.md). Migration 0004 seeds it
+# on a real database; this reloads it after a flush (tests) under the same seed name.
+AGENT_RATE_SEED = "agent-rate:usd-2026-08-01"
+AGENT_RATE = {"currency": "USD", "effective_from": date(2026, 8, 1), "per_million_tokens": Decimal("2.0000"),
+              "source": "Meta: messages written by Meta Business Agent, USD 2.00 per million tokens from 2026-08-01"}
 
 
 def load_after_migrate(sender, **kwargs) -> None:
@@ -56,6 +71,11 @@ def load_defaults(verbosity: int = 1) -> None:
         with transaction.atomic():
             load_credit_table()
             SeedRecord.objects.create(name=CREDIT_SEED)
+    if AGENT_RATE_SEED not in done:
+        with transaction.atomic():
+            AgentTokenRate.objects.get_or_create(
+                currency=AGENT_RATE["currency"], effective_from=AGENT_RATE["effective_from"], defaults=AGENT_RATE)
+            SeedRecord.objects.create(name=AGENT_RATE_SEED)
 
 
 def _schema_is_current(migrated_apps) -> bool:
@@ -65,7 +85,8 @@ def _schema_is_current(migrated_apps) -> bool:
         return True
     from plans.models import CreditRate, PricePlan
 
-    for model in (SeedRecord, Market, MarketMapping, RateCard, Rate, VolumeTier, PricePlan, CreditRate):
+    for model in (SeedRecord, Market, MarketMapping, RateCard, Rate, VolumeTier, PricePlan, CreditRate,
+                  AgentTokenRate):
         try:
             migrated = migrated_apps.get_model(model._meta.app_label, model._meta.model_name)
         except LookupError:

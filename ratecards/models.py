@@ -377,6 +377,36 @@ class VolumeTier(ChildOfDraftMixin, models.Model):
         return f"{self.market} {self.category} from {self.start:,}: {self.rate}"
 
 
+class AgentTokenRate(models.Model):
+    """What Meta charges for messages written by its own AI agent (Meta Business Agent), per currency and
+    date: not on the rate cards, so a dated setting of its own. No window makes these messages free."""
+
+    currency = models.CharField(max_length=3, help_text="ISO 4217 code, e.g. USD: the rate applies to estimates "
+                                                        "in this currency only (never converted).")
+    effective_from = models.DateField(help_text="First day this rate applies (inclusive); it applies until the next "
+                                                "rate of the same currency starts.")
+    per_million_tokens = models.DecimalField(
+        "rate per million tokens", max_digits=RATE_MAX_DIGITS, decimal_places=RATE_DECIMALS,
+        help_text="What Meta charges per 1,000,000 tokens its agent writes, e.g. 2.00 (USD from 2026-08-01).",
+    )
+    source = models.CharField(max_length=300, blank=True, help_text="Where the figure comes from.")
+
+    class Meta:
+        ordering = ["currency", "-effective_from"]
+        verbose_name = "Meta Business Agent rate"
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "effective_from"], name="one_agent_rate_per_currency_and_date"),
+            models.CheckConstraint(condition=Q(per_million_tokens__gte=0), name="agent_rate_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.per_million_tokens} per million tokens from {self.effective_from.isoformat()}"
+
+    def clean(self) -> None:
+        if not (len(self.currency) == 3 and self.currency.isalpha() and self.currency.isupper()):
+            raise ValidationError({"currency": "Three capital letters (ISO 4217), e.g. USD."})
+
+
 class SeedRecord(models.Model):
     """Which pieces of the shipped default data were loaded, so a later migrate never reloads
     something an admin deliberately deleted."""

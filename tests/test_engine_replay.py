@@ -92,7 +92,7 @@ def test_service_window_closes_exactly_24_hours_after_the_users_last_message():
     result = play(SERVICE_CHARGED, user_message(at(0)), message(at(23, 59, 59)), message(at(24)))
     assert [r.type for r in result.events] == ["inbound", "free_allowance", "refused"]
     assert result.events[2].charged is False and result.total == 0
-    assert any("1 free-form messages outside the customer service window were refused" in w for w in result.warnings)
+    assert any("1 free-form message outside the customer service window was refused" in w for w in result.warnings)
 
 
 def test_a_later_user_message_extends_the_window():
@@ -258,7 +258,7 @@ def test_replay_warnings_name_the_market_and_the_rule():
     result = replay(ReplayRequest([template(at(0), "marketing", "+12025550123"),
                                    template(at(1), "utility")]), card)
     assert result.events[1] == EventResult(True, "regular", "utility", D(0), "India")
-    assert result.warnings == ("no utility rate for India: 1 utility messages priced at 0",
+    assert result.warnings == ("no utility rate for India: 1 utility message priced at 0",
                                "North America: Meta has not delivered marketing templates to US phone numbers "
                                "since 2025-04-01")
     bangladesh = play(SERVICE_CHARGED, template(at(0), "authentication", "+8801712345678"),

@@ -18,15 +18,22 @@ from typing import Mapping
 
 from ratecards.markets import InvalidPhoneNumber, MarketMap, UnknownCountry
 
+from .agent import AgentCharge, AgentRate, agent_charge
 from .cards import CATEGORIES, TIERED, CardInfo, CardSnapshot, Rules, Tier, recipient_abroad
 from .money import ZERO, round_money
+from .staleness import StaleRules
+from .wording import count_text, counted
 
 ONE = Decimal(1)
 FREE_REASONS = ("service_window", "entry_point", "allowance")
 SHARED_TIER_COUNT = ("authentication", "authentication_international")  # one monthly count per market
 _NONE: Mapping = {}
 NORTH_AMERICA = "North America"
-US_MARKETING_WARNING = "Meta has not delivered marketing templates to US phone numbers since 2025-04-01"
+# Meta paused marketing templates to US (+1) numbers from this date ("until further notice"): warned about
+# only for dates on or after it.
+US_MARKETING_PAUSED_FROM = date(2025, 4, 1)
+US_MARKETING_WARNING = (f"Meta has not delivered marketing templates to US phone numbers since "
+                        f"{US_MARKETING_PAUSED_FROM.isoformat()}")
 
 
 class LineError(ValueError):
@@ -99,6 +106,7 @@ class EstimateRequest:
     business_country: str | None = None  # ISO alpha-2 of the business's primary country
     auth_international: bool = False  # Meta found the business eligible for authentication-international
     business_phone_numbers: int = 1
+    meta_business_agent_tokens: Decimal | None = None  # tokens a month written by Meta's AI agent; None: not asked
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,10 +230,19 @@ class EstimateResult:
     by_market: tuple[MarketResult, ...]  # by descending total
     lines: tuple[LineResult, ...]
     warnings: tuple[str, ...]
+    # Meta Business Agent tokens (in total and list_total when priced; never in by_category, which holds the
+    # card's categories); None when the request did not ask.
+    meta_business_agent: AgentCharge | None = None
+    notes: tuple[str, ...] = ()  # facts worth a word that are not problems (agent tokens free before billing)
+    stale_rules: StaleRules | None = None  # set by the caller, who knows the other cards
 
     @property
     def currency(self) -> str:
         return self.card.currency
+
+    @property
+    def meta_business_agent_amount(self) -> Decimal | None:
+        return None if self.meta_business_agent is None else self.meta_business_agent.amount
 
     @property
     def rounded_total(self) -> Decimal:
@@ -245,11 +262,12 @@ class EstimateResult:
 
 
 def estimate(card: CardSnapshot, request: EstimateRequest, on: date | None = None,
-             market_map: MarketMap | None = None) -> EstimateResult:
+             market_map: MarketMap | None = None, agent_rates: tuple[AgentRate, ...] = ()) -> EstimateResult:
     """Price a month's message mix with one card.
 
     ``on`` is the date asked for (default the card's own date); ``market_map`` the mapping in force on
-    that date (default the card's). Raises LineError for a line that names no known market.
+    that date (default the card's); ``agent_rates`` the Meta Business Agent rates of every currency
+    (for ``request.meta_business_agent_tokens``). Raises LineError for a line that names no known market.
     """
     on = on or card.effective_from
     market_map = market_map or card.market_map
@@ -264,13 +282,22 @@ def estimate(card: CardSnapshot, request: EstimateRequest, on: date | None = Non
                      key=lambda result: (-result.total, result.market))
     total = sum((m.total for m in markets), ZERO)
     list_total = sum((m.list_total for m in markets), ZERO)
+    agent = None
+    if request.meta_business_agent_tokens is not None:
+        agent = agent_charge(request.meta_business_agent_tokens, card.currency, on, agent_rates)
+        if agent.amount is not None:  # tokens have no tiers: the same at list rate
+            total += agent.amount
+            list_total += agent.amount
     return EstimateResult(
         card=card.info, on=on, total=total, list_total=list_total, tier_savings=list_total - total,
         by_category=_sum_by(markets, "by_category", CATEGORIES),
         charged_by_category=_sum_by(markets, "charged", CATEGORIES),
         free_by_reason=_sum_by(markets, "free", FREE_REASONS),
         by_market=tuple(markets), lines=lines,
-        warnings=tuple(_date_warnings(card, on) + [w for m in markets for w in volumes[m.market].warnings(card)]),
+        warnings=tuple(_date_warnings(card, on) + [w for m in markets for w in volumes[m.market].warnings(card, on)]
+                       + ([agent.warning] if agent and agent.warning else [])),
+        meta_business_agent=agent,
+        notes=(agent.note,) if agent and agent.note else (),
     )
 
 
@@ -320,11 +347,11 @@ class _MarketVolume:
         for mix in self.mixes.values():
             _add_counts(rules, mix, self)
 
-    def warnings(self, card: CardSnapshot) -> list[str]:
-        unit = "conversations" if card.rules.per_conversation else "messages"
+    def warnings(self, card: CardSnapshot, on: date) -> list[str]:
+        unit = "conversation" if card.rules.per_conversation else "message"
         found = [f"{card.name} has no {category} rate for {self.market}: "
-                 f"{_count_text(self.charged[category])} {category} {unit} priced at 0" for category in self.unpriced]
-        if self.marketing_to_us:
+                 f"{counted(self.charged[category], f'{category} {unit}')} priced at 0" for category in self.unpriced]
+        if self.marketing_to_us and on >= US_MARKETING_PAUSED_FROM:
             found.append(f"{self.market}: {US_MARKETING_WARNING}")
         if self.international_without_rate:
             found.append(f"{card.name} has no authentication-international rate for {self.market}: "
@@ -496,8 +523,4 @@ def _date_warnings(card: CardSnapshot, on: date) -> list[str]:
     return []
 
 
-def _count_text(count: Decimal) -> str:
-    """A count as a person reads it: 1,250 or 12.5, without exponent or trailing zeros."""
-    if count == count.to_integral_value():
-        return f"{int(count):,}"
-    return f"{count.normalize():,f}"
+

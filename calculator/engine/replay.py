@@ -24,8 +24,9 @@ from typing import Callable, Iterable, Mapping, Sequence
 from ratecards.markets import InvalidPhoneNumber, MappingRule, MarketMap
 
 from .cards import CATEGORIES, CardInfo, CardSnapshot, Tier, recipient_abroad, tier_group
-from .estimate import NORTH_AMERICA, US_MARKETING_WARNING
+from .estimate import NORTH_AMERICA, US_MARKETING_PAUSED_FROM, US_MARKETING_WARNING
 from .money import ZERO, round_money
+from .wording import counted
 
 UTC = timezone.utc
 ONE_DAY = timedelta(days=1)
@@ -490,7 +491,7 @@ class _Replay:
             cards=tuple(card.snapshot.info for card in self.cards.values()), currency=currency,
             total=sum((m.total for m in markets), ZERO), by_category=_sum_by(markets, "by_category", ZERO),
             charged=_sum_by(markets, "charged", 0), by_market=markets, events=tuple(verdicts),
-            warnings=tuple(self._warnings()),
+            warnings=tuple(self._warnings(verdicts)),
         )
 
     def _currency(self) -> str:
@@ -499,23 +500,31 @@ class _Replay:
             raise ValueError(f"cards of several currencies ({', '.join(sorted(currencies))}) cannot be added up")
         return currencies.pop() if currencies else ""
 
-    def _warnings(self) -> list[str]:
-        unit = "conversations" if any(c.rules.per_conversation for c in self.cards.values()) else "messages"
+    def _warnings(self, verdicts: list[EventResult]) -> list[str]:
+        unit = "conversation" if any(c.rules.per_conversation for c in self.cards.values()) else "message"
         no_rate: Counter[tuple[str, str]] = Counter()
         for cursor in self.cursors:
             if not cursor.has_rate and cursor.charged:
                 no_rate[(cursor.market, cursor.category)] += cursor.charged
-        found = [f"no {category} rate for {market}: {count:,} {category} {unit} priced at 0"
+        found = [f"no {category} rate for {market}: {counted(count, f'{category} {unit}')} priced at 0"
                  for (market, category), count in sorted(no_rate.items())]
-        if any(c.market == NORTH_AMERICA and c.category == "marketing" and c.charged for c in self.cursors):
+        if (any(c.market == NORTH_AMERICA and c.category == "marketing" and c.charged for c in self.cursors)
+                and self._marketing_to_north_america_since_pause(verdicts)):
             found.append(f"{NORTH_AMERICA}: {US_MARKETING_WARNING}")
         authentication = {c.market for c in self.cursors if c.category == "authentication" and c.charged}
         found += [f"no authentication-international rate for {market}: its authentication is priced at the "
                   "authentication rate" for market in sorted(self.abroad_without_rate & authentication)]
         if self.refused:
-            found.append(f"{self.refused:,} free-form messages outside the customer service window were refused "
-                         "(not charged)")
+            found.append(f"{counted(self.refused, 'free-form message')} outside the customer service window "
+                         f"{'was' if self.refused == 1 else 'were'} refused (not charged)")
         return found
+
+    def _marketing_to_north_america_since_pause(self, verdicts: list[EventResult]) -> bool:
+        """Whether a marketing template to North America was charged on a day Meta's US pause applies to."""
+        events = self.request.events
+        return any(verdict is not None and verdict.charged and verdict.category == "marketing"
+                   and verdict.market == NORTH_AMERICA and events[index].at.date() >= US_MARKETING_PAUSED_FROM
+                   for index, verdict in enumerate(verdicts))
 
 
 def _time_order(events: Sequence[Event]) -> list[int]:

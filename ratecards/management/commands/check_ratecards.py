@@ -1,8 +1,10 @@
 """`python manage.py check_ratecards`: what an admin (or cron) should hear about the cards.
 
 Warns when today's card of a currency is older than the newest announced effective date (a draft
-card, or a date given with --announced, whose day has come), and when a mapping rule in force today
-points at a market that today's card does not price. Exits 1 when there is a warning, for cron.
+card, or a date given with --announced, whose day has come), when Meta's rules have changed past it (a
+later card of another currency has other rules: the estimates in this currency use old rules), and when
+a mapping rule in force today points at a market that today's card does not price. Exits 1 when there
+is a warning, for cron.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from calculator.cards import Catalog
+from calculator.engine.staleness import stale_rules
 from ratecards.models import CardStatus, MarketMapping, RateCard
 
 
@@ -27,6 +31,15 @@ def card_warnings(currency: str, today: date, announced: list[date]) -> list[str
         warnings.append(
             f"{currency}: today's card {card} is older than the announced {newest}; import and publish that card."
         )
+    infos = Catalog().card_infos()
+    info = next((i for i in infos if i.id == card.pk), None)
+    stale = stale_rules(info, today, infos) if info else None
+    if stale is not None:
+        instead = f"; meanwhile estimates in {' or '.join(stale.current_currencies)} use the current rules" \
+            if stale.current_currencies else ""
+        warnings.append(f"{currency}: today's card {card} has rules Meta changed for every currency on "
+                        f"{stale.newer_from} ({stale.newer}: {'; '.join(stale.changes)}); import and publish a "
+                        f"{currency} card with the new rules{instead}.")
     priced = set(card.rates.values_list("market__name", flat=True))
     used = set(MarketMapping.objects.in_force(today).values_list("market__name", flat=True)) | {"Other"}
     for market in sorted(used - priced):
