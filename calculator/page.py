@@ -86,8 +86,35 @@ class Page:
     def tier_rows(self) -> list[TierRow]:
         return [TierRow(market, status) for market, status in charts.tier_panels(self.result)]
 
+    def agent_amounts(self) -> list[Decimal | None] | None:
+        """Meta Business Agent per regime (None where a currency has no rate), or None when not asked."""
+        if self.result.meta_business_agent is None:
+            return None
+        return [r.result.meta_business_agent_amount for r in self.regimes]
+
+    def notes(self) -> list[str]:
+        found = list(self.result.notes)
+        for regime in self.comparisons:
+            found += [f"{regime.card.name}: {n}" for n in regime.result.notes if n not in self.result.notes]
+        return found
+
+    def stale_offers(self) -> list[tuple[str, str]]:
+        """For a card whose rules are out of date: the same estimate in each currency whose card is current,
+        as (currency, query string)."""
+        stale = self.result.stale_rules
+        if stale is None or not self.query:
+            return []
+        query = QueryDict(self.query, mutable=True)
+        found = []
+        for currency in stale.current_currencies:
+            query["currency"] = currency
+            found.append((currency, query.urlencode(safe=",")))
+        return found
+
     def warnings(self) -> list[str]:
-        found = list(self.result.warnings)
+        # The stale-rules warning is shown beside the total (with its links), not again in the list.
+        stale = self.result.stale_rules.warning() if self.result.stale_rules else None
+        found = [w for w in self.result.warnings if w != stale]
         for regime in self.comparisons:
             found += [f"{regime.card.name}: {w}" for w in regime.result.warnings if w not in self.result.warnings]
         return found

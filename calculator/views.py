@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from calculator.cards import Catalog
+from calculator.engine.money import round_money
 from calculator.forms import PREFIX, CalculatorInput, LineForm, canonical_query, read_calculator, with_management
 from calculator.page import Page, build_page
 from calculator.paste import PasteForm, merge_lines, read_numbers
@@ -147,6 +148,10 @@ def _csv_rows(regime: Regime) -> list[list[str]]:
     for category, amount in result.rounded_by_category.items():
         rows.append(head + ["all", category, _count(result.charged_by_category.get(category, 0)), str(amount),
                             currency])
+    agent = result.meta_business_agent
+    if agent is not None:  # charged = tokens; no amount where the currency has no rate
+        amount = "" if agent.amount is None else str(round_money(agent.amount, currency))
+        rows.append(head + ["all", "meta_business_agent", _count(agent.tokens), amount, currency])
     rows.append(head + ["all", "list_total", "", str(result.rounded_list_total), currency])
     rows.append(head + ["all", "tier_savings", "", str(result.rounded_tier_savings), currency])
     rows.append(head + ["all", "total", _count(sum(result.charged_by_category.values())), str(result.rounded_total),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from calculator.api_output import count, estimates_json
+from calculator.api_output import count, estimates_json, stale_rules_json
 from calculator.cards import Catalog
 from calculator.engine.cards import CATEGORIES
 from calculator.engine.estimate import EstimateResult
@@ -132,8 +132,14 @@ class _Priced:
         return self.result.total * self.meta_rate
 
     @property
+    def agent(self) -> Decimal:
+        """Meta Business Agent tokens at Meta's rate, in the quote's currency (0 when not asked or no rate)."""
+        return (self.result.meta_business_agent_amount or ZERO) * self.meta_rate
+
+    @property
     def total(self) -> Decimal:
-        return self.plan.total if self.plan is not None else self.meta_total
+        # A plan prices messages; Meta's agent tokens are passed on at Meta's price, after the plan.
+        return self.plan.total + self.agent if self.plan is not None else self.meta_total
 
 
 def _price_one(catalog: Catalog, stored: StoredRequest, result: EstimateResult, plan: _Plan | None,
@@ -176,7 +182,27 @@ def _result_json(stored: StoredRequest, results: list[EstimateResult], priced: l
         "method": _method_notes(first, plan, meta),
         "warnings": list(first.result.warnings) + list(first.plan.warnings if first.plan else ())
         + list(first.credits.warnings if first.credits else ()),
+        "notes": list(first.result.notes),
+        "stale_rules": _stale_json(first.result),
+        "meta_business_agent": _agent_json(first, money),
     }
+
+
+def _stale_json(result: EstimateResult) -> dict | None:
+    """The API's stale_rules with the sentence shown next to the quote's total."""
+    found = stale_rules_json(result.stale_rules)
+    return None if found is None else found | {"text": result.stale_rules.warning()}
+
+
+def _agent_json(priced: _Priced, money) -> dict | None:
+    """Meta Business Agent tokens in the quote's currency; amounts None where the card currency has no rate."""
+    agent = priced.result.meta_business_agent
+    if agent is None:
+        return None
+    amount = None if agent.amount is None else money(agent.amount * priced.meta_rate)
+    return {"tokens": count(agent.tokens), "status": agent.status, "meta": amount, "provider": amount,
+            "rate_per_million_tokens": None if agent.rate is None else str(agent.rate.per_million),
+            "rate_currency": agent.currency, "note": agent.note or agent.warning or None}
 
 
 def _distinct_cards(results: list[EstimateResult]) -> list[EstimateResult]:
@@ -290,6 +316,8 @@ def _by_category_json(priced: _Priced, money) -> list[dict]:
 def _totals_json(priced: _Priced, money) -> dict:
     found = {"meta": money(priced.meta_total), "tier_savings": money(priced.result.tier_savings * priced.meta_rate),
              "provider": money(priced.total)}
+    if priced.result.meta_business_agent is not None:
+        found["meta_messages"] = money(priced.meta_total - priced.agent)  # Meta's charge for messages alone
     plan = priced.plan
     if plan is not None:
         found |= {
@@ -343,6 +371,9 @@ def _method_notes(priced: _Priced, plan: _Plan | None, meta: Conversion) -> list
     notes = []
     if meta.needed:
         notes.append("Meta's prices: " + meta.description() + ".")
+    if plan is not None and priced.result.meta_business_agent_amount:
+        notes.append("Meta Business Agent tokens are passed on at Meta's price per million tokens, without the "
+                     "plan's markup, fees or discount.")
     if plan is None:
         return notes
     if plan.fees is not None and plan.fees.needed:

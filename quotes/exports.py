@@ -19,7 +19,7 @@ from quotes.presenting import document_context
 
 PRINT_STYLESHEET = "css/quotes.css"
 CSV_COLUMNS = ["quote", "customer", "priced_on", "currency", "rate_card", "market", "category", "charged",
-               "meta_cost", "provider_price", "credits"]
+               "meta_cost", "provider_price", "credits", "note"]
 
 
 def pdf_bytes(request: HttpRequest, quote: Quote) -> bytes:
@@ -78,11 +78,18 @@ def csv_rows(quote: Quote) -> list[list[str]]:
                 rows.append(head + [market["market"], category, str(conversations), "", "", credits])
     totals = result["totals"]
     everywhere = head + ["All markets"]
+    agent = result.get("meta_business_agent")
+    if agent:  # amounts empty where the card currency has no rate (never an invented figure)
+        rows.append(everywhere + ["meta_business_agent", str(agent["tokens"]), agent["meta"] or "",
+                                  agent["provider"] or "", "", agent["note"] or ""])
     if "monthly_fee" in totals:
         rows.append(everywhere + ["platform_fee", "", "", totals["monthly_fee"], ""])
         rows.append(everywhere + ["discount", "", "", "-" + totals["discount"] if totals["discount"] != "0.00" else "0.00", ""])
     rows.append(everywhere + ["total", "", totals["meta"], totals["provider"], totals.get("credits", "")])
-    return rows
+    if result.get("stale_rules"):
+        rows.append(everywhere + ["stale_rules", "", "", "", "", result["stale_rules"]["text"]])
+    # Every row as wide as the header: the note column is empty unless a row has something to say.
+    return [row + [""] * (len(CSV_COLUMNS) - len(row)) for row in rows]
 
 
 def csv_response(quote: Quote) -> HttpResponse:

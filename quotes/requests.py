@@ -41,6 +41,8 @@ def request_json(request: EstimateRequest, on: date, compare_on: list[date] | No
     }
     if compare_on is not None:
         body["compare_on"] = [d.isoformat() for d in compare_on]
+    if request.meta_business_agent_tokens is not None:
+        body["meta_business_agent_tokens"] = _text(request.meta_business_agent_tokens)
     return body
 
 
@@ -69,6 +71,8 @@ def request_from_json(body: dict) -> StoredRequest:
         business_country=body.get("business_country"),
         auth_international=bool(body.get("auth_international")),
         business_phone_numbers=int(body.get("business_phone_numbers", 1)),
+        meta_business_agent_tokens=Decimal(body["meta_business_agent_tokens"])
+        if body.get("meta_business_agent_tokens") is not None else None,
     )
     compare_on = [date.fromisoformat(d) for d in body["compare_on"]] if "compare_on" in body else None
     return StoredRequest(request, date.fromisoformat(body["on"]), compare_on, body["currency"])

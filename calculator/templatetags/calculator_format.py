@@ -109,3 +109,11 @@ def help_section(field_name: str) -> str:
     from calculator.forms import HELP_SECTIONS
 
     return HELP_SECTIONS.get(field_name, "")
+
+
+@register.filter
+def stale_rules_text(rules) -> str:
+    """A card's rules in the short words of a stale-rules notice ("billed per message; service free; ...")."""
+    from calculator.engine.staleness import describe
+
+    return "; ".join(describe(rules))
