@@ -12,9 +12,11 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from calculator.cards import Catalog
 from calculator.engine.cards import tier_group
 from calculator.engine.money import round_money
 
+from .cards_used import UsedCard, cards_of_month
 from .charges import Pricer
 from .models import CURRENCY, DailyUsage, IngestRun, MonthSummary, Outcome, TemplateCategoryChange, Workspace
 from .reconcile import Reconciliation, reconcile
@@ -260,10 +262,15 @@ class MonthView:
     reconciliation: Reconciliation | None
     summary: MonthSummary | None
     runs: list[IngestRun] = field(default_factory=list)
+    cards: list[UsedCard] = field(default_factory=list)  # the cards that priced the month, with their rules
 
     @property
     def currency(self) -> str:
         return self.totals.currency
+
+    @property
+    def stale_cards(self) -> list[UsedCard]:
+        return [used for used in self.cards if used.stale is not None]
 
     @property
     def categories(self) -> list[tuple[str, str, Counts]]:
@@ -311,5 +318,5 @@ def month_view(workspace: Workspace, month: date) -> MonthView:
         markets=by_market(workspace, month), days=days, figure=daily_figure(days, month),
         tiers=tiers, alerts=alerts(workspace, month, totals, previous, reconciliation, tiers),
         reconciliation=reconciliation, summary=MonthSummary.objects.filter(workspace=workspace, month=month).first(),
-        runs=list(workspace.ingest_runs.all()[:3]),
+        runs=list(workspace.ingest_runs.all()[:3]), cards=cards_of_month(Catalog(), totals.currency, month),
     )
