@@ -119,3 +119,16 @@ def test_check_ratecards_says_nothing_of_stale_rules_for_usd_or_for_eur_before_t
     assert run_check("--currency", "USD", "--on", "2026-11-22") == (0, "")
     code, err = run_check("--currency", "EUR", "--on", "2026-08-15")
     assert "rules Meta changed" not in err
+
+
+def test_the_ingest_command_counts_one_skipped_line_in_the_singular(tmp_path, capsys):
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parent / "data" / "webhooks" / "sample-webhooks.jsonl"
+    broken = tmp_path / "export.jsonl"
+    lines = sample.read_text().splitlines()
+    lines.insert(2, "{not json")
+    broken.write_text("\n".join(lines) + "\n")
+    call_command("ingest_webhooks", str(broken))
+    out = capsys.readouterr().out
+    assert "1 line skipped:" in out and "1 lines" not in out

@@ -185,8 +185,9 @@ def alerts(workspace: Workspace, month: date, totals: MonthTotals, previous: Mon
                            "its messages are billed at marketing rates, not utility."))
     if totals.unpriced:
         found.append(Alert("warning", "Messages without a card",
-                           f"{_n(totals.unpriced, 'paid message')} fall on days no {CURRENCY} rate card covers; "
-                           "they count but are not priced."))
+                           f"{_n(totals.unpriced, 'paid message')} {'falls' if totals.unpriced == 1 else 'fall'} on days no "
+                           f"{CURRENCY} rate card covers; {'it counts' if totals.unpriced == 1 else 'they count'} but "
+                           f"{'is' if totals.unpriced == 1 else 'are'} not priced."))
     if totals.failed:
         found.append(Alert("info", "Not delivered",
                            f"{_n(totals.failed, 'message')} failed (their last status is “failed”): not counted, "
@@ -199,7 +200,8 @@ def alerts(workspace: Workspace, month: date, totals: MonthTotals, previous: Mon
                            + ". See the volume tiers below."))
     if reconciliation is not None and reconciliation.differences:
         found.append(Alert("warning", "Meta's figures differ",
-                           f"{_n(reconciliation.differences, 'line')} of Meta's pricing analytics differ from ours; "
+                           f"{_n(reconciliation.differences, 'line')} of Meta's pricing analytics "
+                           f"{'differs' if reconciliation.differences == 1 else 'differ'} from ours; "
                            "see the reconciliation below."))
     return found
 

@@ -11,6 +11,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from calculator.engine.money import round_money
+from calculator.engine.wording import counted
 from usage import whatif
 from usage.ingest import ingest
 from usage.models import Workspace
@@ -83,7 +84,7 @@ class Command(BaseCommand):
         if report.analytics_points:
             write(f"  {report.analytics_points:,} pricing_analytics data points")
         if report.skipped:
-            write(self.style.WARNING(f"{report.skipped:,} lines skipped:"))
+            write(self.style.WARNING(f"{counted(report.skipped, 'line')} skipped:"))
             for error in report.errors[:20]:
                 write(f"  line {error['line']}: {error['message']}")
             if report.skipped > 20:
