@@ -8,6 +8,7 @@ eur-rates-2026-07-01.csv (Germany marketing 0.1131); the agent USD 2.00 per mill
 from __future__ import annotations
 
 import csv
+import json
 import html
 import io
 from datetime import date
@@ -112,3 +113,20 @@ def test_a_usd_quote_has_no_stale_notice(client, seller):
     quote = testing.quote(seller)
     assert quote.result["stale_rules"] is None
     assert 'data-testid="stale-rules"' not in client.get(f"/q/{quote.share_token}/").content.decode()
+
+
+def test_the_quotes_api_takes_agent_tokens(client):
+    from accounts.models import APIKey
+
+    seller = testing.user("kim", testing.SALES)
+    key = APIKey.create_for(seller, "CRM script")[1]
+    body = {"customer": "Acme Ltd", "on": "2026-11-01", "currency": "USD", "meta_business_agent_tokens": 25_000_000,
+            "lines": [{"country": "IN", "marketing": 1000}]}
+    response = client.post("/api/v1/quotes", data=json.dumps(body), content_type="application/json",
+                           headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 201, response.content
+    answer = response.json()
+    # 1000 x 0.0118 = 11.80 + 25 million tokens x 2.00 = 50.00
+    assert answer["total"] == "61.80"
+    assert answer["estimate"]["estimates"][0]["by_category"]["meta_business_agent"] == "50.00"
+    assert Quote.objects.get().request["meta_business_agent_tokens"] == "25000000"
