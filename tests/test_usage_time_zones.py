@@ -181,3 +181,15 @@ def test_the_what_if_replays_the_accounts_month(small_tiers):
     # Kolkata's January: from 2026-12-31T18:30Z to 2027-01-31T18:30Z: the second and third messages only.
     january = month_events(kolkata, date(2027, 1, 1))
     assert [e.at.isoformat() for e in january.events] == ["2026-12-31T18:30:00+00:00", "2026-12-31T20:00:00+00:00"]
+
+
+def test_create_workspace_puts_a_workspace_in_a_business_and_takes_it_out(capsys):
+    call_command("create_workspace", "in", "--timezone", "Asia/Kolkata", "--business", "Acme Group")
+    call_command("create_workspace", "us", "--timezone", "America/Los_Angeles", "--business", "Acme Group")
+    group = Workspace.objects.get(slug="in").business
+    assert group.name == "Acme Group"
+    assert sorted(group.workspaces.values_list("slug", flat=True)) == ["in", "us"]
+    call_command("create_workspace", "us", "--business", "")
+    assert Workspace.objects.get(slug="us").business is None
+    assert Workspace.objects.get(slug="us").timezone == "America/Los_Angeles"  # untouched when not given
+    assert "Updated workspace us: time zone America/Los_Angeles, business (none)" in capsys.readouterr().out
