@@ -15,16 +15,11 @@ from typing import Any
 import phonenumbers
 
 from calculator import timezones
-
+from calculator.engine import limits
 from calculator.engine.estimate import AssumptionOverrides, Assumptions, EstimateLine, EstimateRequest
-
-MAX_COUNT = Decimal(10) ** 12
-MAX_PER_CONVERSATION = Decimal(10) ** 6
-MAX_LINES = 1_000
-MAX_EVENTS = 100_000
-MAX_COMPARE_DATES = 10
-MAX_PHONE_NUMBERS = 100_000
-MAX_AGENT_TOKENS = Decimal(10) ** 13  # Meta Business Agent tokens a month (USD 20 million at USD 2.00 a million)
+from calculator.engine.limits import (MAX_AGENT_TOKENS, MAX_COMPARE_DATES, MAX_COUNT,  # noqa: F401 (re-exported)
+                                      MAX_EVENTS, MAX_LINES, MAX_PER_CONVERSATION, MAX_PHONE_NUMBERS,
+                                      MAX_REPLAY_EVENT_CARDS)
 COUNT_FIELDS = ("marketing", "utility", "authentication", "service")
 SHARE_FIELDS = ("utility_in_service_window", "free_entry_point")
 PER_CONVERSATION_FIELDS = ("templates_per_conversation", "service_messages_per_conversation")
@@ -54,7 +49,11 @@ def parse_json_body(content_type: str, body: bytes) -> dict:
     if content_type.split(";")[0].strip().lower() != "application/json":
         raise BadBody(f"send the body as application/json (got '{content_type or 'no content type'}')")
     try:
-        data = json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+        limits.json_values_bound(body)
+        data = json.loads(body, parse_float=limits.json_decimal, parse_int=limits.json_int,
+                          parse_constant=_reject_constant)
+    except limits.OverBudget as exc:
+        raise BadBody(f"the body is too large to read: {exc}") from None
     except UnicodeDecodeError:
         raise BadBody("the body is not UTF-8 text") from None
     except (json.JSONDecodeError, ValueError) as exc:
@@ -82,9 +81,10 @@ def read_number(value: Any, name: str, problems: Problems, *, low: Decimal, high
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         problems.append((name, "must be a number"))
         return None
-    number = Decimal(value)
-    if not number.is_finite():
-        problems.append((name, "must be a finite number"))
+    try:
+        number = limits.sane_decimal(Decimal(value))
+    except limits.NumberRefused as exc:
+        problems.append((name, high_text or f"must be at most {high:,}" if exc.kind == "too_large" else str(exc)))
         return None
     if number < low:
         problems.append((name, low_text))
@@ -362,6 +362,13 @@ def read_replay(data: dict, currencies: list[str]) -> tuple[ReplayInput | None, 
     wrong_zone = timezones.problem(timezone_name)
     if wrong_zone is not None:
         problems.append(("timezone", wrong_zone))
+    dates = len(cards_on) if cards_on else 1
+    events_asked = len(data["events"]) if isinstance(data.get("events"), list) else 0
+    if events_asked * dates > MAX_REPLAY_EVENT_CARDS:
+        problems.append(("events", f"a replay prices at most {MAX_REPLAY_EVENT_CARDS:,} events x cards_on dates; "
+                         f"this one asks for {events_asked:,} events x {dates} dates = {events_asked * dates:,}: "
+                         "send fewer events or fewer dates per request"))
+        return None, problems
     events = read_items(data, "events", MAX_EVENTS, read_event, problems, "give at least one event")
     if problems:
         return None, problems

@@ -15,15 +15,17 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 
 import phonenumbers
 from django import forms
 from django.http import QueryDict
 
-from calculator.api_input import MAX_AGENT_TOKENS, MAX_COUNT, MAX_LINES, MAX_PER_CONVERSATION, MAX_PHONE_NUMBERS
+from calculator.engine import limits
 from calculator.engine.estimate import AssumptionOverrides, Assumptions, EstimateLine, EstimateRequest
+from calculator.engine.limits import (MAX_AGENT_TOKENS, MAX_CALCULATOR_LINES, MAX_COUNT, MAX_PER_CONVERSATION,
+                                      MAX_PHONE_NUMBERS)
 
 COUNT_FIELDS = ("marketing", "utility", "authentication", "service")
 SHARE_FIELDS = ("utility_in_service_window", "free_entry_point")
@@ -123,12 +125,17 @@ class AmountField(forms.Field):
         if not text:
             return None
         try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise forms.ValidationError("'%(text)s' is not a number: use digits, e.g. 25000",
-                                        params={"text": str(value).strip()[:30]}, code="invalid") from None
-        if not number.is_finite():
-            raise forms.ValidationError("enter a finite number", code="invalid")
+            number = limits.parse_decimal(text)  # bounded: 1E-99999999 is refused, never written out
+        except limits.NumberRefused as exc:
+            if exc.kind == "not_a_number":
+                raise forms.ValidationError("'%(text)s' is not a number: use digits, e.g. 25000",
+                                            params={"text": str(value).strip()[:30]}, code="invalid") from None
+            if exc.kind == "not_finite":
+                raise forms.ValidationError("enter a finite number", code="invalid") from None
+            if exc.kind != "too_large":
+                raise forms.ValidationError("'%(text)s' %(reason)s", params={"text": str(value).strip()[:30],
+                                                                           "reason": exc}, code="invalid") from None
+            number = self.high + 1  # refused just below, with the field's own bound
         if number < self.low:
             raise forms.ValidationError(self.low_text, code="min_value")
         if number > self.high:
@@ -263,8 +270,8 @@ class BaseLineFormSet(forms.BaseFormSet):
         """Lines are checked one by one (a bad line is left out, the others are priced): nothing here."""
 
 
-LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=1, max_num=MAX_LINES,
-                                    absolute_max=MAX_LINES, validate_max=True)
+LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=1, max_num=MAX_CALCULATOR_LINES,
+                                    absolute_max=MAX_CALCULATOR_LINES, validate_max=True)
 
 
 class EstimateForm(forms.Form):
@@ -325,25 +332,42 @@ class CalculatorInput:
         return bool(self.form.errors) or any(f.errors for f in self.formset.forms)
 
 
+LINE_KEY = re.compile(rf"^{PREFIX}-(\d+)-")
+
+
 def line_indexes(data: QueryDict) -> list[int]:
     found = set()
-    pattern = re.compile(rf"^{PREFIX}-(\d+)-")
     for key in data:
-        match = pattern.match(key)
-        if match and int(match.group(1)) < MAX_LINES:
+        match = LINE_KEY.match(key)
+        if match and len(match.group(1)) <= 6:
             found.add(int(match.group(1)))
     return sorted(found)
 
 
+def check_line_budget(data: QueryDict) -> None:
+    """Refuse (OverBudget, a 400) an estimate of more lines than a page may have: each line is a row of
+    inputs to render, so `?lines-TOTAL_FORMS=1000` alone would cost seconds (issue 11)."""
+    total = data.get(f"{PREFIX}-TOTAL_FORMS", "").strip()
+    asked = [int(total) if len(total) <= 6 else 10**6] if total.isdigit() else []
+    for key in data:
+        match = LINE_KEY.match(key)
+        if match:
+            asked.append(int(match.group(1)) + 1 if len(match.group(1)) <= 6 else 10**6)
+    most = max(asked, default=0)
+    if most > MAX_CALCULATOR_LINES:
+        shown = f"{most:,}" if most < 10**6 else "a million or more"
+        raise limits.OverBudget(f"an estimate has at most {MAX_CALCULATOR_LINES} lines (countries); this one asks "
+                                f"for {shown}")
+
+
 def with_management(data: QueryDict) -> QueryDict:
     """The query with the formset's management form filled in where a hand-written URL lacks it."""
+    check_line_budget(data)
     data = data.copy()
     total = data.get(f"{PREFIX}-TOTAL_FORMS", "")
     if not total.strip().isdigit():
         indexes = line_indexes(data)
         data[f"{PREFIX}-TOTAL_FORMS"] = str(indexes[-1] + 1 if indexes else 1)
-    elif int(total) > MAX_LINES:
-        data[f"{PREFIX}-TOTAL_FORMS"] = str(MAX_LINES)
     data.setdefault(f"{PREFIX}-INITIAL_FORMS", "0")
     return data
 

@@ -16,10 +16,12 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.http import QueryDict
 
+from calculator.engine.limits import MAX_PASTED_NUMBERS
 from calculator.forms import PREFIX, LineForm, country_code, country_names, with_management
 from ratecards.markets import InvalidPhoneNumber, MarketMap
 
-MAX_NUMBERS = 50_000
+MAX_NUMBERS = MAX_PASTED_NUMBERS
+MAX_PASTE_CHARS = 2_000_000  # a CSV export's rows, with more columns than the number
 MAX_SHOWN_INVALID = 50
 HEADER_WORDS = ("phone", "mobile", "msisdn", "number", "whatsapp", "wa_id", "cell", "tel")
 PHONE_LIKE = re.compile(r"^\s*\+?[\d\s().\-/]{6,}\s*$")
@@ -31,7 +33,7 @@ class PasteForm(forms.Form):
                                                             "placeholder": "+91 98765 43210\n+55 11 91234-5678\n..."}),
         help_text="One number a line with its country code, or paste a CSV file's rows (the phone column is found "
                   "by its header).",
-        max_length=MAX_NUMBERS * 40,
+        max_length=MAX_PASTE_CHARS,
     )
     category = forms.ChoiceField(label="Count them as", initial="marketing", choices=[
         ("marketing", "Marketing"), ("utility", "Utility"), ("authentication", "Authentication"),
@@ -40,6 +42,18 @@ class PasteForm(forms.Form):
     per_recipient = forms.DecimalField(label="Messages per person a month", initial=1, min_value=0,
                                        max_value=10_000, decimal_places=2,
                                        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}))
+
+    def clean_numbers(self) -> str:
+        """At most MAX_PASTED_NUMBERS lines with something on them: each is parsed as a phone number
+        (about 100 µs each), so a bigger paste is refused whole rather than read for seconds."""
+        text = self.cleaned_data["numbers"]
+        lines = sum(1 for line in text.splitlines() if line.strip())
+        if lines > MAX_PASTED_NUMBERS + 1:  # + a CSV header row
+            raise forms.ValidationError(
+                "paste at most %(most)s numbers at a time (this has %(lines)s lines); split the list and paste "
+                "the rest after", params={"most": f"{MAX_PASTED_NUMBERS:,}", "lines": f"{lines:,}"},
+                code="too_many")
+        return text
 
 
 @dataclass

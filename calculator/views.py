@@ -72,7 +72,10 @@ def paste_numbers(request: HttpRequest) -> HttpResponse:
                                   "per_recipient": form.cleaned_data["per_recipient"]})
     page = build_page(data, catalog)
     page.paste_form, page.pasted = form, pasted
-    return _respond(request, page, push=True)
+    response = _respond(request, page, push=True)
+    if form.errors:  # e.g. over the paste's size bound: the page says which, with a 400
+        response.status_code = 400
+    return response
 
 
 @require_GET

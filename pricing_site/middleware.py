@@ -54,3 +54,32 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(render_to_string("503.html", request=None), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+class OverBudgetMiddleware:
+    """A request over one of the bounds of `calculator.engine.limits` is a 400 naming the bound.
+
+    Forms, the API and the upload raise `OverBudget` where they find it; the answer is the same
+    everywhere: JSON errors under /api/, a plain-text page elsewhere. Nothing has been written: the
+    bound is checked before any work (a load in progress is one transaction, rolled back).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from calculator.engine.limits import OverBudget
+
+        if not isinstance(exception, OverBudget):
+            return None
+        return over_budget(request, str(exception))
+
+
+def over_budget(request: HttpRequest, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"errors": [{"field": "", "message": message}]}, status=400)
+    return HttpResponse(f"This request asks for too much: {message}.\n", status=400,
+                        content_type="text/plain; charset=utf-8")

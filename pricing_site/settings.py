@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "pricing_site.middleware.OverBudgetMiddleware",
 ]
 
 ROOT_URLCONF = "pricing_site.urls"

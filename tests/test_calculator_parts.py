@@ -12,6 +12,7 @@ from django.http import QueryDict
 from calculator.cards import Catalog
 from calculator.charts import tier_figure
 from calculator.engine.estimate import EstimateLine, EstimateRequest, estimate
+from calculator.engine.limits import OverBudget
 from calculator.engine.money import round_money
 from calculator.forms import canonical_query, country_code, country_names, read_calculator, with_management
 from calculator.mixes import MIXES
@@ -75,10 +76,14 @@ def test_blank_lines_are_ignored_and_a_wrong_count_is_left_out():
     assert not calc.formset.forms[1].errors
 
 
-def test_the_management_form_is_inferred_and_capped():
+def test_the_management_form_is_inferred_and_bounded():
     data = with_management(_query({"lines-4-country": "IN"}))
     assert (data["lines-TOTAL_FORMS"], data["lines-INITIAL_FORMS"]) == ("5", "0")
-    assert with_management(_query({"lines-TOTAL_FORMS": "99999"}))["lines-TOTAL_FORMS"] == "1000"
+    assert with_management(_query({"lines-TOTAL_FORMS": "50"}))["lines-TOTAL_FORMS"] == "50"
+    # more lines than a page may have is refused (a 400 naming the bound), not silently cut
+    for asked in ({"lines-TOTAL_FORMS": "99999"}, {"lines-50-country": "IN"}, {"lines-TOTAL_FORMS": "9" * 5000}):
+        with pytest.raises(OverBudget, match="at most 50 lines"):
+            with_management(_query(asked))
 
 
 def test_the_canonical_query_keeps_only_the_forms_fields_in_order():

@@ -120,6 +120,28 @@ def test_paste_numbers_builds_lines_by_country_and_lists_invalid_ones(page):
     expect(page.locator("#comparison-chart .main-svg").first).to_be_visible()
 
 
+def test_a_paste_over_the_bound_is_refused_with_its_reason_shown_in_place(browser, site):
+    # The answer is a 400 (issue 11): htmx is configured to swap it in, so the user sees why. The
+    # browser logs that 400 as a console error, so this test watches the console itself.
+    context = browser.new_context(base_url=site)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    problems = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda m: m.type == "error" and "status of 400" not in m.text and problems.append(m.text))
+    page.goto("/")
+    page.locator("#paste-details > summary").click()
+    numbers = "\n".join(f"+91 98{i:08d}" for i in range(10_002))
+    page.locator("#id_numbers").evaluate("(area, text) => { area.value = text; }", numbers)  # fill() types slowly
+    with page.expect_response(lambda r: "/paste-numbers/" in r.url) as answer:
+        page.get_by_role("button", name="Add as lines").click()
+    assert answer.value.status == 400
+    expect(page.locator("#id_numbers_error")).to_contain_text("paste at most 10,000 numbers at a time")
+    assert page.locator("#id_lines-TOTAL_FORMS").input_value() == "1"
+    assert problems == []
+    context.close()
+
+
 def test_without_javascript_the_form_submits_and_shows_the_same_total(new_page):
     page = new_page(java_script_enabled=False)
     page.goto("/")
