@@ -73,7 +73,7 @@ def paste_numbers(request: HttpRequest) -> HttpResponse:
     page = build_page(data, catalog)
     page.paste_form, page.pasted = form, pasted
     response = _respond(request, page, push=True)
-    if form.errors:  # e.g. over the paste's size bound: the page says which, with a 400
+    if form.has_error("numbers", "too_many"):  # over the paste's bound: the page says which, with a 400
         response.status_code = 400
     return response
 
