@@ -23,8 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
-import phonenumbers
-
 from calculator.cards import Catalog, NoCard
 from calculator.engine.cards import CATEGORIES, CardSnapshot, tier_group
 from calculator.pricing import market_map_for
@@ -38,6 +36,7 @@ DAY = 86400
 SLOT = 900  # every UTC offset in use is a multiple of 15 minutes: a local date never changes inside a slot
 CATEGORY_ALIASES = {"marketing_lite": "marketing", "authentication_international": "authentication_international"}
 PAID_TYPES = ("regular",)
+MAX_PLACES = 200_000  # distinct places kept per card and mapping (numbers of shared calling codes, one each)
 PAID, INBOUND = Outcome.PAID.value, Outcome.INBOUND.value
 CONVERSATION_MODEL = "CBP"
 IN_CONVERSATION = "in_conversation"  # the billing type of a CBP status after the switch (the replay's word)
@@ -114,9 +113,10 @@ class Derived:
 class Pricer:
     """One catalogue version's cards and mappings, with the lookups a million messages need cached.
 
-    Users are placed by the first digits of their number (as long as the longest mapping prefix), and a
-    message's verdict depends only on its place, its day's card and Meta's pricing fields, so both are
-    worked out once per distinct value.
+    Users are placed by their number's country (`MarketMap.place_key`: by calling code where one country
+    has it, else per number, since +1 242 is the Bahamas and +44 7911 Guernsey), and a message's verdict
+    depends only on its place, its day's card and Meta's pricing fields, so both are worked out once per
+    distinct value.
     """
 
     def __init__(self, catalog: Catalog | None = None, currency: str = CURRENCY, tz: tzinfo = UTC):
@@ -124,8 +124,6 @@ class Pricer:
         self.currency = currency
         self.tz = tz
         self.slot = DAY if tz is UTC else SLOT  # days (and their cache) by UTC day, or by quarter hour
-        self.prefix_length = max((len(rule.prefix) for rule in self.catalog.mapping_rules()),
-                                 default=0) or 15
         self._days: dict[int, Day] = {}
         self._regimes: dict[tuple[int, int], Regime] = {}
         self._ladders: dict[tuple[int, str, str], Ladder | None] = {}
@@ -145,7 +143,7 @@ class Pricer:
                 card = self.catalog.card_in_force(self.currency, on)
             except NoCard:
                 card = None
-            market_map = market_map_for(self.catalog, card, on)[0] if card else self.catalog.market_map(on)
+            market_map = market_map_for(self.catalog, card, on) if card else self.catalog.market_map(on)
             regime = self._regimes.get((id(card), id(market_map)))
             if regime is None:
                 regime = self._regimes[(id(card), id(market_map))] = Regime(card, market_map)
@@ -173,10 +171,12 @@ class Pricer:
         day = self._days.get(ts // self.slot) or self.day(ts)
         regime = day.regime
         if contact.isdigit() and 7 <= len(contact) <= 15 and contact.isascii():
-            prefix = contact[:self.prefix_length]
-            place = regime.places.get(prefix)
+            key = regime.market_map.place_key(contact)
+            place = regime.places.get(key)
             if place is None:
-                place = regime.places[prefix] = _place(regime.market_map, contact)
+                if len(regime.places) >= MAX_PLACES:
+                    regime.places.clear()  # numbers under shared calling codes are kept one by one: bounded
+                place = regime.places[key] = _place(regime.market_map, contact)
         else:
             place = (OTHER, "")
         old_model = pricing_model == CONVERSATION_MODEL and regime.per_message
@@ -229,17 +229,10 @@ def _outcome(last_status: str, billable: bool | None, price_type: str, category:
 
 
 def _place(market_map: MarketMap, contact: str) -> tuple[str, str]:
-    if not (contact.isascii() and contact.isdigit() and 7 <= len(contact) <= 15):
-        return OTHER, ""
+    """A delivered message's market and country, from the number's own country (not validated again:
+    Meta delivered to it)."""
     found = market_map.resolve_digits(contact)
-    if found.country is not None:
-        return found.market, found.country
-    for length in (1, 2, 3):
-        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(contact[:length]))
-        if regions:
-            region = regions[0]
-            return found.market, region if region != "001" else ""
-    return found.market, ""
+    return found.market, found.country or ""
 
 
 class MonthCounter:

@@ -22,7 +22,7 @@ from calculator.engine.cards import CardSnapshot
 from calculator.engine.replay import Event, EventError, ReplayRequest, ReplayResult, replay
 from calculator.pricing import market_map_for
 from calculator.regimes import describe_rules
-from ratecards.markets import InvalidPhoneNumber, MarketMap, normalise_phone
+from ratecards.markets import calling_code_of
 
 from .models import CURRENCY, Message, MonthSummary, Workspace
 from .store import month_start_ts
@@ -73,42 +73,18 @@ class MonthEvents:
     unusable: int  # messages without a usable phone number, left out
 
 
-class _Numbers:
-    """Whether the engine can place a user: a listed prefix, or else a valid number (checked once each)."""
-
-    def __init__(self, market_map: MarketMap, prefix_length: int):
-        self.market_map = market_map
-        self.prefix_length = prefix_length
-        self.listed: dict[str, bool] = {}  # by the number's first digits: does a listed prefix match?
-        self.valid: dict[str, bool] = {}
-
-    def __call__(self, contact: str) -> bool:
-        if not (contact.isdigit() and 7 <= len(contact) <= 15 and contact.isascii()):
-            return False
-        head = contact[:self.prefix_length]
-        listed = self.listed.get(head)
-        if listed is None:
-            listed = self.listed[head] = self.market_map.resolve_digits(contact).country is not None
-        if listed:
-            return True
-        found = self.valid.get(contact)
-        if found is None:
-            try:
-                normalise_phone(contact)
-                found = True
-            except InvalidPhoneNumber:
-                found = False
-            self.valid[contact] = found
-        return found
+def _usable(contact: str) -> bool:
+    """Whether the engine can place a user: international digits under a calling code. Not validated
+    against libphonenumber's ranges: Meta delivered to these numbers (Mexico's 521... wa_ids are not
+    valid numbers to libphonenumber), and the engine places them by their country the same way."""
+    return contact.isdigit() and 7 <= len(contact) <= 15 and contact.isascii() and calling_code_of(contact) is not None
 
 
-def month_events(workspace: Workspace, month: date, market_map: MarketMap | None = None) -> MonthEvents:
+def month_events(workspace: Workspace, month: date) -> MonthEvents:
     """The month's timeline as the engine's events: delivered business messages and user messages.
 
     Read with a plain cursor (a million rows through the ORM's iterator cost more than the replays).
     """
-    catalog = Catalog()
-    market_map = market_map or catalog.market_map(month)
     start = month_start_ts(month, workspace.tz)
     table = Message._meta.db_table
     select = (f"SELECT ts, contact, CAST(inbound AS INTEGER), CAST(entry_point AS INTEGER), category FROM {table} "
@@ -123,14 +99,13 @@ def month_events(workspace: Workspace, month: date, market_map: MarketMap | None
     append = events.append
     inbound = {False: 0, True: 0}
     assumed = unusable = 0
-    usable = _Numbers(market_map, max((len(rule.prefix) for rule in catalog.mapping_rules()), default=15))
     epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
     with connection.cursor() as cursor:
         for sql, params, in_month in parts:
             cursor.execute(sql, params)
             while rows := cursor.fetchmany(20_000):
                 for ts, contact, is_inbound, entry_point, category in rows:
-                    if not usable(contact):
+                    if not _usable(contact):
                         unusable += 1  # no phone number the engine can place in a market
                         continue
                     at = epoch + timedelta(seconds=ts)
@@ -148,7 +123,7 @@ def month_events(workspace: Workspace, month: date, market_map: MarketMap | None
 
 def replay_month(catalog: Catalog, card: CardSnapshot, request: ReplayRequest) -> ReplayResult:
     """One regime: the whole month priced with one card (and the market mapping it can price)."""
-    return replay(request, card, lambda day: market_map_for(catalog, card, day)[0])
+    return replay(request, card, lambda day: market_map_for(catalog, card, day))
 
 
 def compute(workspace: Workspace, month: date, catalog: Catalog | None = None) -> dict:
@@ -157,7 +132,7 @@ def compute(workspace: Workspace, month: date, catalog: Catalog | None = None) -
     summary = MonthSummary.objects.filter(workspace=workspace, month=month).first()
     totals = month_totals(workspace, month)
     base = {"month": month.isoformat(), "currency": CURRENCY, "actual": str(totals.charge), "regimes": []}
-    timeline = month_events(workspace, month, catalog.market_map(month))
+    timeline = month_events(workspace, month)
     if timeline.inbound == 0:
         return base | {"available": False, "reason": (
             "This month's data hold no inbound messages (users writing to the business), so the customer "
