@@ -20,6 +20,8 @@ from calculator.engine.estimate import AssumptionOverrides, Assumptions, Estimat
 from calculator.engine.limits import (MAX_AGENT_TOKENS, MAX_COMPARE_DATES, MAX_COUNT,  # noqa: F401 (re-exported)
                                       MAX_EVENTS, MAX_LINES, MAX_PER_CONVERSATION, MAX_PHONE_NUMBERS,
                                       MAX_REPLAY_EVENT_CARDS)
+from calculator.engine.replay import LAST_DAY, TEMPLATE_CATEGORIES
+from ratecards.markets import InvalidPhoneNumber, read_phone
 COUNT_FIELDS = ("marketing", "utility", "authentication", "service")
 SHARE_FIELDS = ("utility_in_service_window", "free_entry_point")
 PER_CONVERSATION_FIELDS = ("templates_per_conversation", "service_messages_per_conversation")
@@ -33,7 +35,6 @@ REPLAY_FIELDS = {"cards_on", "currency", "business_country", "auth_international
                  "timezone"}
 EVENT_FIELDS = {"at", "user", "kind", "category", "entry_point"}
 EVENT_KINDS = ("user_message", "template", "message")
-TEMPLATE_CATEGORIES = ("marketing", "utility", "authentication")
 
 
 class BadBody(ValueError):
@@ -327,16 +328,26 @@ def read_event(data: Any, index: int, problems: Problems) -> EventInput | None:
     before = len(problems)
     unknown_fields(data, EVENT_FIELDS, prefix, problems)
     at = read_instant(data.get("at"), prefix + "at", problems)
+    if at is not None and at.date() > LAST_DAY:
+        problems.append((prefix + "at", f"must be on or before {LAST_DAY.isoformat()}"))
     user = data.get("user")
     if not isinstance(user, str) or not user.strip():
         problems.append((prefix + "user", "must be the user's phone number as text, e.g. \"+919800000001\""))
+    else:
+        # The one validation estimate and resolve use too; a user is their E.164 number, so Meta's wa_id
+        # (447911123456) and +44 7911 123456 are the same person.
+        try:
+            user = read_phone(user).e164
+        except InvalidPhoneNumber as exc:
+            problems.append((prefix + "user", str(exc)))
     kind = data.get("kind")
     category = data.get("category")
     if kind not in EVENT_KINDS:
         problems.append((prefix + "kind", f"must be one of {', '.join(EVENT_KINDS)}"))
     elif kind == "template":
         if category not in TEMPLATE_CATEGORIES:
-            problems.append((prefix + "category", f"a template needs a category: {', '.join(TEMPLATE_CATEGORIES)}"))
+            problems.append((prefix + "category", f"a template needs a category: {', '.join(TEMPLATE_CATEGORIES)} "
+                             "(marketing_lite is billed as marketing)"))
     elif category is not None:
         problems.append((prefix + "category", f"only templates have a category (this is a {kind})"))
     entry_point = read_bool(data["entry_point"], prefix + "entry_point", problems) if "entry_point" in data else False

@@ -54,42 +54,15 @@ def check_lines(catalog: Catalog, request: EstimateRequest, on: date) -> Problem
     return problems
 
 
-def market_map_for(catalog: Catalog, card: CardSnapshot, on: date,
-                   request: EstimateRequest | None = None) -> tuple[MarketMap, str | None]:
-    """The mapping in force on the date, unless the card has no rates for a market it introduced.
+def market_map_for(catalog: Catalog, card: CardSnapshot, on: date) -> MarketMap:
+    """The mapping in force on the date, as the card can price it.
 
-    Meta publishes a new card when a market becomes standalone; where that card is missing (no USD
-    card was found for 2026-07-01, when Hong Kong and others became standalone), the card is priced
-    with the mapping it was published with, and a warning says so. With a ``request``, only the markets
-    its lines are billed as count: a warning speaks of the request, never of markets it does not contain.
+    Meta publishes a new card when a market becomes standalone; where a currency's card is older than
+    the market (an EUR card of 2026-07-01 and Bangladesh, standalone from 2026-10-01), that market's
+    countries are priced where the card's own mapping placed them, country by country: every other
+    country keeps its market of the date. The engine warns for the recipients this moves.
     """
-    on_date = catalog.market_map(on)
-    unpriced = sorted(m for m in on_date.markets if m not in card.rates)
-    if unpriced and request is not None:
-        asked = _markets_asked(on_date, request)
-        unpriced = [m for m in unpriced if m in asked]
-    if not unpriced:
-        return on_date, None
-    return card.market_map, (
-        f"{card.name} has no rates for {', '.join(unpriced)} (standalone markets on {on.isoformat()}); "
-        f"their numbers are priced as the card's own mapping of {card.effective_from.isoformat()} places them"
-    )
-
-
-def _markets_asked(market_map: MarketMap, request: EstimateRequest) -> set[str]:
-    """The markets the request's lines are billed as under a mapping (lines that cannot be placed: none)."""
-    found = set()
-    for line in request.lines:
-        try:
-            if line.market is not None:
-                found.add(line.market)
-            elif line.country is not None:
-                found.add(market_map.resolve_country(line.country).market)
-            elif line.phone is not None:
-                found.add(market_map.resolve_phone(line.phone).market)
-        except (InvalidPhoneNumber, UnknownCountry):
-            continue
-    return found
+    return catalog.market_map(on).priced_by(card.rates, card.market_map)
 
 
 def with_stale_rules(catalog: Catalog, result: EstimateResult) -> EstimateResult:
@@ -113,14 +86,15 @@ def price_on_dates(
     if problems:
         return [], problems
     results = []
+    # Lines name markets as of the first date ("Bangladesh" on 2026-11-01); a comparison card of a date
+    # before that market existed prices its countries as that card places them, with a warning.
+    names_from = catalog.market_map(dates[0].on)
     for priced, card in zip(dates, cards):
-        market_map, warning = market_map_for(catalog, card, priced.on, request)
         try:
-            result = estimate(card, request, on=priced.on, market_map=market_map, agent_rates=catalog.agent_rates())
+            result = estimate(card, request, on=priced.on, market_map=market_map_for(catalog, card, priced.on),
+                              agent_rates=catalog.agent_rates(), names_from=names_from)
         except LineError as exc:
             return [], [(f"lines[{exc.index}].{exc.field}", exc.message)]
-        if warning:
-            result = replace(result, warnings=result.warnings + (warning,))
         results.append(with_stale_rules(catalog, result))
     return results, []
 
@@ -146,7 +120,7 @@ def replay_events(catalog: Catalog, parsed) -> tuple[list[ReplayResult], Problem
                 problems.append((f"cards_on[{index}]", f"no {currency} card is in force on {on.isoformat()}: {exc}"))
         if problems:
             return [], problems
-        return [replay(request, card, lambda day, card=card, on=on: market_map_for(catalog, card, on)[0])
+        return [replay(request, card, lambda day, card=card, on=on: market_map_for(catalog, card, on))
                 for on, card in cards], []
     except EventError as exc:
         return [], [(f"events[{exc.index}].{exc.field}", exc.message)]

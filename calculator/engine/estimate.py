@@ -262,17 +262,22 @@ class EstimateResult:
 
 
 def estimate(card: CardSnapshot, request: EstimateRequest, on: date | None = None,
-             market_map: MarketMap | None = None, agent_rates: tuple[AgentRate, ...] = ()) -> EstimateResult:
+             market_map: MarketMap | None = None, agent_rates: tuple[AgentRate, ...] = (),
+             names_from: MarketMap | None = None) -> EstimateResult:
     """Price a month's message mix with one card.
 
     ``on`` is the date asked for (default the card's own date); ``market_map`` the mapping in force on
     that date (default the card's); ``agent_rates`` the Meta Business Agent rates of every currency
-    (for ``request.meta_business_agent_tokens``). Raises LineError for a line that names no known market.
+    (for ``request.meta_business_agent_tokens``); ``names_from`` the mapping whose market names the lines
+    use, when it is another date's (a comparison: "Bangladesh" as of the estimate's date, priced with a
+    card of 2024). Countries of a market the card has no rates for are priced where the card's own
+    mapping places them, with a warning. Raises LineError for a line that names no known market.
     """
     on = on or card.effective_from
-    market_map = market_map or card.market_map
+    market_map = (market_map or card.market_map).priced_by(card.rates, card.market_map)
     volumes: dict[str, _MarketVolume] = {}
-    lines = tuple(_add_line(card, request, index, line, market_map, volumes)
+    moved: set[tuple[str, str]] = set()
+    lines = tuple(_add_line(card, request, index, line, market_map, names_from, volumes, moved)
                   for index, line in enumerate(request.lines))
     for volume in volumes.values():
         volume.split(card.rules)
@@ -294,7 +299,9 @@ def estimate(card: CardSnapshot, request: EstimateRequest, on: date | None = Non
         charged_by_category=_sum_by(markets, "charged", CATEGORIES),
         free_by_reason=_sum_by(markets, "free", FREE_REASONS),
         by_market=tuple(markets), lines=lines,
-        warnings=tuple(_date_warnings(card, on) + [w for m in markets for w in volumes[m.market].warnings(card, on)]
+        warnings=tuple(_date_warnings(card, on) + [moved_warning(card.name, wanted, priced_as)
+                                                    for wanted, priced_as in sorted(moved)]
+                       + [w for m in markets for w in volumes[m.market].warnings(card, on)]
                        + ([agent.warning] if agent and agent.warning else [])),
         meta_business_agent=agent,
         notes=(agent.note,) if agent and agent.note else (),
@@ -359,9 +366,10 @@ class _MarketVolume:
         return found
 
 
-def _add_line(card: CardSnapshot, request: EstimateRequest, index: int, line: EstimateLine,
-              market_map: MarketMap, volumes: dict[str, _MarketVolume]) -> LineResult:
-    market, country, market_countries = _resolve_line(card, index, line, market_map)
+def _add_line(card: CardSnapshot, request: EstimateRequest, index: int, line: EstimateLine, market_map: MarketMap,
+              names_from: MarketMap | None, volumes: dict[str, _MarketVolume], moved: set[tuple[str, str]]
+              ) -> LineResult:
+    market, country, market_countries = _resolve_line(card, index, line, market_map, names_from, moved)
     volume = volumes.get(market)
     if volume is None:
         volume = volumes[market] = _MarketVolume(market, card.rate(market, "authentication_international") is not None)
@@ -376,8 +384,8 @@ def _add_line(card: CardSnapshot, request: EstimateRequest, index: int, line: Es
     return LineResult(index, market, country, international)
 
 
-def _resolve_line(card: CardSnapshot, index: int, line: EstimateLine,
-                  market_map: MarketMap) -> tuple[str, str | None, frozenset[str]]:
+def _resolve_line(card: CardSnapshot, index: int, line: EstimateLine, market_map: MarketMap,
+                  names_from: MarketMap | None, moved: set[tuple[str, str]]) -> tuple[str, str | None, frozenset[str]]:
     """The line's market, its recipient country when known, and the countries its market covers."""
     named = [(name, value) for name, value in (("market", line.market), ("country", line.country),
                                                 ("phone", line.phone)) if value is not None]
@@ -390,9 +398,35 @@ def _resolve_line(card: CardSnapshot, index: int, line: EstimateLine,
         raise LineError(index, "phone", str(exc)) from None
     except UnknownCountry as exc:
         raise LineError(index, "country", str(exc)) from None
-    if name == "market" and line.market not in card.rates and line.market not in market_map.markets:
-        raise LineError(index, "market", f"'{line.market}' is not a market of {card.name} on {market_map.on}")
-    return found
+    if name != "market":
+        wanted = market_map.moved_from(found[1])
+        if wanted is not None:
+            moved.add((wanted, found[0]))
+        return found
+    if value in card.rates or value in market_map.markets:
+        return found
+    placed = _placed_elsewhere(market_map, names_from, value)
+    if placed is None:
+        raise LineError(index, "market", f"'{value}' is not a market of {card.name} on {market_map.on}")
+    moved.add((value, placed[0]))
+    return placed
+
+
+def _placed_elsewhere(market_map: MarketMap, names_from: MarketMap | None,
+                      market: str) -> tuple[str, str | None, frozenset[str]] | None:
+    """A market this card does not price (newer than the card, or named as of another date), priced where
+    the mapping places its countries; where they fall in several markets, the one most of them are in."""
+    countries = set(market_map.moved.get(market, ()))
+    if not countries and names_from is not None:
+        countries = set(names_from.countries_of(market))
+    if not countries:
+        return None
+    placed: dict[str, set[str]] = {}
+    for country in sorted(countries):
+        placed.setdefault(market_map.resolve_country(country).market, set()).add(country)
+    target = min(placed, key=lambda name: (-len(placed[name]), name))
+    ours = frozenset(placed[target])
+    return target, next(iter(ours)) if len(ours) == 1 else None, ours
 
 
 @lru_cache(maxsize=4096)
@@ -515,6 +549,12 @@ def _sum_by(markets: list[MarketResult], attribute: str, keys: tuple[str, ...]) 
         for key, amount in getattr(market, attribute).items():
             totals[key] += amount
     return totals
+
+
+def moved_warning(card: str, market: str, priced_as: str) -> str:
+    """A card that predates a market prices its numbers where the card placed them: said, never silent."""
+    return (f"{card} has no rates for {market}: {market} is priced as {priced_as}, where that card places its "
+            "numbers")
 
 
 def _date_warnings(card: CardSnapshot, on: date) -> list[str]:

@@ -21,16 +21,19 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Callable, Iterable, Mapping, Sequence
 
-from ratecards.markets import InvalidPhoneNumber, MappingRule, MarketMap
+from ratecards.markets import InvalidPhoneNumber, MappingRule, MarketMap, calling_code_of
 
 from .cards import CATEGORIES, CardInfo, CardSnapshot, Tier, recipient_abroad, tier_group
-from .estimate import NORTH_AMERICA, US_MARKETING_PAUSED_FROM, US_MARKETING_WARNING
+from .estimate import NORTH_AMERICA, US_MARKETING_PAUSED_FROM, US_MARKETING_WARNING, moved_warning
 from .money import ZERO, round_money
 from .wording import counted
 
 UTC = timezone.utc
 ONE_DAY = timedelta(days=1)
 _DAWN = datetime.min.replace(tzinfo=UTC)  # before every event: the first one starts a day
+# The last day an event may fall on: far enough from datetime's end that every window (hours set on a
+# card) still fits. Inputs check it first (calculator.api_input); the engine says so rather than overflow.
+LAST_DAY = date(2999, 12, 31)
 KINDS = ("user_message", "template", "message")
 TEMPLATE_CATEGORIES = {  # as sent -> as billed; authentication_international is the rules' call, not the sender's
     "marketing": "marketing", "marketing_lite": "marketing", "utility": "utility",
@@ -247,7 +250,7 @@ class _Card:
     """A card prepared for one replay: durations, the month's allowance and markets on demand."""
 
     __slots__ = ("snapshot", "rules", "service_window", "entry_point_window", "answer_window", "conversation",
-                 "allowance", "markets", "cursors")
+                 "allowance", "markets", "cursors", "maps")
 
     def __init__(self, snapshot: CardSnapshot, business_phone_numbers: int, cursors: list[_Cursor]):
         rules = self.rules = snapshot.rules
@@ -259,6 +262,16 @@ class _Card:
         self.allowance = rules.allowance_for(business_phone_numbers)
         self.markets: dict[str, _Market] = {}
         self.cursors = cursors  # every cursor of the replay, for the final sums
+        self.maps: dict[int, tuple[MarketMap, MarketMap]] = {}
+
+    def priced(self, market_map: MarketMap) -> MarketMap:
+        """The day's mapping as this card prices it: a market the card has no rates for is priced where the
+        card's own mapping placed its countries (never at 0); one object per mapping, so users bind once."""
+        found = self.maps.get(id(market_map))
+        if found is None or found[0] is not market_map:
+            snapshot = self.snapshot
+            found = self.maps[id(market_map)] = (market_map, market_map.priced_by(snapshot.rates, snapshot.market_map))
+        return found[1]
 
     def market(self, name: str) -> _Market:
         found = self.markets.get(name)
@@ -326,6 +339,9 @@ class _Replay:
         self.placements: dict[tuple[str, str | None], tuple[_Market, dict[str, str]]] = {}
         self.utility_free = False
         self.price = self._by_message
+        self.index = 0  # the event that started the current day, for its errors
+        self.last_day = LAST_DAY
+        self.moved: set[tuple[str, str, str]] = set()  # (card, market of the day, priced as) of placed users
 
     def run(self) -> ReplayResult:
         events = self.request.events
@@ -338,6 +354,7 @@ class _Replay:
             if at.tzinfo is not UTC:
                 at = _as_utc(index, at)
             if at >= day_end:
+                self.index = index
                 day_end = self._new_day(at)
                 binding, price = self.binding, self.price
                 service_window, answer_window = self.card.service_window, self.card.answer_window
@@ -368,11 +385,13 @@ class _Replay:
         if tz is not UTC:
             at = at.astimezone(tz)
         day = at.date()
+        if day > self.last_day:
+            raise EventError(self.index, "at", f"must be on or before {LAST_DAY.isoformat()}")
         if (day.year, day.month) != self.month_key:
             self.month_key, self.month = (day.year, day.month), _Month()
         snapshot = self.card_for(at)
         card = self._prepared(snapshot)
-        market_map = self.market_map_for(day) if self.market_map_for else snapshot.market_map
+        market_map = card.priced(self.market_map_for(day) if self.market_map_for else snapshot.market_map)
         if card is not self.card or market_map is not self.market_map:
             self.card, self.market_map, self.binding, self.placements = card, market_map, object(), {}
             self.utility_free = card.rules.utility_free_in_service_window
@@ -389,9 +408,14 @@ class _Replay:
 
     def _bind(self, user: _User, index: int) -> None:
         """Which market the user is billed as under today's mapping and card, and how their templates bill."""
-        if user.mapped_with is not self.market_map:
-            user.place = _resolve_user(user.phone, self.market_map, index)
-            user.mapped_with = self.market_map
+        market_map = self.market_map
+        if user.mapped_with is not market_map:
+            user.place = _resolve_user(user.phone, market_map, index)
+            user.mapped_with = market_map
+            if market_map.moved:
+                wanted = market_map.moved_from(user.place[1])
+                if wanted is not None:
+                    self.moved.add((self.card.snapshot.name, wanted, user.place[0]))
         placement = self.placements.get(user.place)
         if placement is None:
             placement = self.placements[user.place] = self._placement(*user.place)
@@ -426,8 +450,15 @@ class _Replay:
             return market.free["free_entry_point"][category]
         if kind == "message":
             return self._service(market)
-        if in_window and category == "utility" and self.utility_free:
-            return market.free["free_customer_service"]["utility"]
+        if category == "utility":
+            if in_window and self.utility_free:
+                return market.free["free_customer_service"]["utility"]
+            if user.open:
+                # A utility conversation opened under a conversation-based card (before 2025-07-01) still
+                # covers the utility templates sent inside its 24 hours (Meta's pricing page).
+                end = user.open.get("utility")
+                if end is not None and at < end:
+                    return market.free["in_conversation"]["utility"]
         return self._charge(market, category)
 
     def _by_conversation(self, user: _User, at: datetime, kind: str, sent_category: str | None,
@@ -506,8 +537,9 @@ class _Replay:
         for cursor in self.cursors:
             if not cursor.has_rate and cursor.charged:
                 no_rate[(cursor.market, cursor.category)] += cursor.charged
-        found = [f"no {category} rate for {market}: {counted(count, f'{category} {unit}')} priced at 0"
-                 for (market, category), count in sorted(no_rate.items())]
+        found = [moved_warning(card, wanted, priced_as) for card, wanted, priced_as in sorted(self.moved)]
+        found += [f"no {category} rate for {market}: {counted(count, f'{category} {unit}')} priced at 0"
+                  for (market, category), count in sorted(no_rate.items())]
         if (any(c.market == NORTH_AMERICA and c.category == "marketing" and c.charged for c in self.cursors)
                 and self._marketing_to_north_america_since_pause(verdicts)):
             found.append(f"{NORTH_AMERICA}: {US_MARKETING_WARNING}")
@@ -548,12 +580,16 @@ def _as_utc(index: int, at: datetime) -> datetime:
 
 
 def _resolve_user(phone: str, market_map: MarketMap, index: int) -> tuple[str, str | None]:
-    """The user's market and country; E.164 digits go straight to the prefix table (no parsing)."""
+    """The user's market and country (their number's own country).
+
+    Numbers in international digits (E.164, with or without '+') are placed from their digits without
+    validating them again: the API validated them (calculator.api_input), and webhook numbers are ones
+    Meta delivered to. Anything else is parsed and must be a valid number.
+    """
     digits = phone[1:] if phone.startswith("+") else phone
-    if digits.isascii() and digits.isdigit() and 7 <= len(digits) <= 15:
+    if digits.isascii() and digits.isdigit() and 7 <= len(digits) <= 15 and calling_code_of(digits):
         found = market_map.resolve_digits(digits)
-        if found.country is not None:
-            return found.market, found.country
+        return found.market, found.country
     try:
         found = market_map.resolve_phone(phone)
     except InvalidPhoneNumber as exc:
