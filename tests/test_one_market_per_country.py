@@ -18,6 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from django.http import QueryDict
 
 from calculator.engine.replay import UTC, Event, ReplayRequest, replay
 from ratecards import catalog
@@ -68,8 +69,7 @@ def test_an_estimate_prices_a_bahamas_number_as_its_country_other(client):
     response = client.post("/api/v1/estimate", data=json.dumps(body), content_type="application/json")
     assert response.status_code == 200, response.content
     answer = response.json()
-    assert answer["lines"] == [{"market": "Other", "country": "BS", "authentication_international": False},
-                               {"market": "Other", "country": "BS", "authentication_international": False}]
+    assert answer["lines"] == [{"market": "Other", "country": "BS", "authentication_international": False}] * 2
     # 2,000 marketing messages to Other at 0.0604 = 120.80 (as North America, 0.0250, it would be 50.00)
     assert answer["estimates"][0]["total"] == "120.80"
 
@@ -157,3 +157,16 @@ def test_usage_places_webhook_numbers_by_their_country():
     # + North America 0.0250 + United Kingdom 0.0635 = 0.3301
     charges = {m.wamid: m.charge_units for m in Message.objects.filter(workspace=workspace)}
     assert sum(charges.values()) == 3301  # units of 0.0001
+
+
+def test_the_calculator_prices_the_bahamas_typed_by_name_and_pasted_numbers_alike(client):
+    from tests.test_calculator_views import query, shown_total
+
+    typed = client.get("/?" + query([{"country": "Bahamas", "marketing": "1000"}], on="2026-11-01"))
+    data = {"numbers": "+1 242 357 1234\n+1 242 357 1235\n", "category": "marketing", "per_recipient": "500",
+            **QueryDict(query([{"country": ""}], on="2026-11-01")).dict()}
+    pasted = client.post("/paste-numbers/", data, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="calculator")
+    pushed = QueryDict(pasted["HX-Push-Url"].split("?", 1)[1])
+    assert (pushed["lines-0-country"], pushed["lines-0-marketing"]) == ("BS", "1000")
+    # 1,000 marketing messages to Other at 0.0604 = 60.40 on the USD 2026-10-01 card (North America: 25.00)
+    assert shown_total(typed) == shown_total(pasted) == Decimal("60.40")
