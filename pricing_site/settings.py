@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from calculator.engine import limits
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -147,6 +149,10 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 # The usage upload page's limit; bigger files go through `manage.py ingest_webhooks`.
 USAGE_UPLOAD_MAX_BYTES = int(os.environ.get("USAGE_UPLOAD_MAX_MB", "50")) * 1024 * 1024
+# What one upload request can finish within gunicorn's timeout (README, "Limits of one request").
+USAGE_UPLOAD_MAX_LINES = int(os.environ.get("USAGE_UPLOAD_MAX_LINES", limits.UPLOAD_MAX_LINES))
+USAGE_UPLOAD_MAX_UNCOMPRESSED_MB = int(os.environ.get("USAGE_UPLOAD_MAX_UNCOMPRESSED_MB",
+                                                      limits.UPLOAD_MAX_UNCOMPRESSED_MB))
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

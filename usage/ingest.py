@@ -15,16 +15,18 @@ from typing import BinaryIO, Callable
 
 from django.db import transaction
 
+from calculator.engine.limits import MOSTLY_NOT_WEBHOOKS, SNIFF_NOT_WEBHOOKS
+
 from .models import AnalyticsPoint, IngestRun, TemplateCategoryChange, Workspace
 from .charges import Pricer
 from .store import MessageWriter
 from .summary import MonthTotals, month_totals
 from .tiers import store_switches
-from .webhooks import (NOT_WEBHOOKS, CategoryChange, NotWebhooks, RecordError, TierSwitch, analytics_points,
-                       merge_state, open_stream, parse_record, read_records)
+from .webhooks import (NOT_WEBHOOKS, BoundedStream, CategoryChange, FileTooLarge, NotWebhooks, RecordError, TierSwitch,
+                       analytics_points, merge_state, open_stream, parse_record, read_records)
 
 BATCH = 50_000  # message states merged in memory before they are written
-SNIFF = 200  # records read before a file with no envelope at all is refused
+SNIFF = SNIFF_NOT_WEBHOOKS
 MAX_ERRORS_KEPT = 1000
 
 
@@ -36,6 +38,7 @@ class IngestReport:
     envelopes: int = 0
     changed: int = 0
     skipped: int = 0
+    blank: int = 0  # blank lines: not reported one by one, but they count as lines that are not webhooks
     errors: list[dict] = field(default_factory=list)
     months: dict[str, MonthTotals] = field(default_factory=dict)
     analytics_points: int = 0
@@ -60,23 +63,29 @@ Progress = Callable[[int, int], None]  # (records so far, line number)
 
 
 def ingest(handle: BinaryIO, workspace: Workspace, filename: str, user=None,
-           progress: Progress | None = None) -> IngestReport:
-    """Load a webhook export or a pricing_analytics response. Raises NotWebhooks (nothing stored)."""
+           progress: Progress | None = None, *, max_lines: int | None = None,
+           max_bytes: int | None = None) -> IngestReport:
+    """Load a webhook export or a pricing_analytics response. Raises NotWebhooks (nothing stored).
+
+    `max_lines` and `max_bytes` (decompressed) bound what one load may read (the upload page's; the
+    command has none): past either, FileTooLarge, and nothing is stored.
+    """
     started = time.perf_counter()
     report = IngestReport()
+    stream = BoundedStream(open_stream(handle), max_bytes, _too_large_bytes(max_bytes))
     with transaction.atomic():
         loader = _Loader(workspace, report)
         add = loader.add
-        for line, record in read_records(open_stream(handle)):
+        for line, record in read_records(stream):
             add(line, record)
+            if max_lines is not None and line > max_lines:
+                raise FileTooLarge(_too_many_lines(max_lines))
             if not line & 4095:
                 if progress is not None:
                     progress(report.records, line)
-                if report.records == 0 and report.skipped >= SNIFF:
-                    raise NotWebhooks(_refusal(report))
+                _refuse_what_is_not_webhooks(report)
         report.lines = loader.last_line
-        if report.records == 0 and report.skipped >= SNIFF:
-            raise NotWebhooks(_refusal(report))
+        _refuse_what_is_not_webhooks(report)
         if report.envelopes == 0 and report.analytics_points == 0:
             raise NotWebhooks(_refusal(report))
         loader.finish()
@@ -93,9 +102,33 @@ def ingest(handle: BinaryIO, workspace: Workspace, filename: str, user=None,
     return report
 
 
+def _refuse_what_is_not_webhooks(report: IngestReport) -> None:
+    """Stop early on a file that cannot be webhooks: no envelope in its first SNIFF lines that are not
+    webhooks (blank ones included: a gzip of blank lines is millions of them), or, past
+    MOSTLY_NOT_WEBHOOKS such lines, more of them than envelopes."""
+    not_webhooks = report.skipped + report.blank
+    if report.records == 0 and not_webhooks >= SNIFF:
+        raise NotWebhooks(_refusal(report))
+    if not_webhooks >= MOSTLY_NOT_WEBHOOKS and not_webhooks > report.envelopes:
+        raise NotWebhooks(f"{NOT_WEBHOOKS}: {not_webhooks:,} of its lines are blank or broken, more than its "
+                          f"{report.envelopes:,} envelopes")
+
+
+def _too_many_lines(most: int) -> str:
+    return (f"it has more than {most:,} lines, the most one upload loads (a bigger file would not finish "
+            "within the server's time for one request)")
+
+
+def _too_large_bytes(most: int | None) -> str:
+    size = f"{most / 2**20:,.0f} MB" if most is not None else ""
+    return f"it is more than {size} uncompressed, the most one upload reads"
+
+
 def _refusal(report: IngestReport) -> str:
     first = report.errors[0] if report.errors else None
     detail = f" (line {first['line']}: {first['message']})" if first else ""
+    if not first and report.blank:
+        detail = f" ({report.blank:,} blank lines and no envelope)"
     return NOT_WEBHOOKS + detail
 
 
@@ -125,6 +158,8 @@ class _Loader:
         except RecordError as exc:
             if record.strip():
                 report.error(line, str(exc))
+            else:
+                report.blank += 1
             return
         if analytics is not None:
             self._analytics(points)

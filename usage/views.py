@@ -17,11 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import exports, whatif
 from .access import workspace_for, workspaces_for
 from .dashboard import month_view
-from .forms import UploadForm, size_text, upload_limit
+from .forms import UploadForm, size_text, upload_limit, upload_line_limit, upload_uncompressed_limit
 from .ingest import ingest
 from .models import IngestRun
 from .summary import month_totals, months_with_data
-from .webhooks import NotWebhooks
+from .webhooks import FileTooLarge, NotWebhooks
 
 
 @require_GET
@@ -112,6 +112,7 @@ def upload(request: HttpRequest, workspace: str) -> HttpResponse:
         shown = IngestRun.objects.filter(workspace=space, pk=int(request.GET["run"])).first()
     return render(request, "usage/upload.html", {
         "workspace": space, "form": form, "refused": refused, "run": shown, "limit": size_text(upload_limit()),
+        "line_limit": upload_line_limit(),
         "runs": space.ingest_runs.all()[:10],
     }, status=400 if request.method == "POST" else 200)
 
@@ -128,7 +129,11 @@ def _load_upload(request: HttpRequest, space) -> tuple[UploadForm, str | None, I
     upload_file = form.cleaned_data["file"]
     upload_file.seek(0)
     try:
-        report = ingest(upload_file.file, space, filename=upload_file.name, user=request.user)
+        report = ingest(upload_file.file, space, filename=upload_file.name, user=request.user,
+                        max_lines=upload_line_limit(), max_bytes=upload_uncompressed_limit())
+    except FileTooLarge as exc:
+        return form, (f"{upload_file.name} was not loaded: {exc}. Nothing was stored. Load it with the command: "
+                      f"python manage.py ingest_webhooks FILE --workspace {space.slug}"), None
     except NotWebhooks as exc:
         return form, f"{upload_file.name} was not loaded: {exc}. Nothing was stored.", None
     return form, None, report.run

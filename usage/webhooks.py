@@ -14,8 +14,8 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
-import itertools
 import json
+from array import array
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -23,11 +23,15 @@ from typing import BinaryIO, Iterator, Union
 
 import msgspec
 
+from calculator.engine import limits
+from calculator.engine.limits import (MAX_DOCUMENT, MAX_DOCUMENT_LINES, MAX_DOCUMENT_VALUES, MAX_ELEMENT,
+                                      MAX_LEADING_BLANK, MAX_LINE)
+
 ENVELOPE_OBJECT = "whatsapp_business_account"
 STATUS_RANKS = {"sent": 1, "delivered": 2, "read": 3, "played": 3, "failed": 4}
 RECEIVED = "received"
-MAX_ELEMENT = 8 * 1024 * 1024  # an array element larger than this is taken to be broken
-MAX_DOCUMENT = 256 * 1024 * 1024  # a single pretty-printed JSON document (an analytics response)
+# Bounds on what one record may cost, whatever the file's size (issue 11): memory follows these, not
+# the size of the file or of what it decompresses to. The figures live with every other bound.
 CHUNK = 1024 * 1024
 BLANK = b"\xef\xbb\xbf \t\r\n"  # stripped around records; a UTF-8 byte order mark counts as blank
 
@@ -44,6 +48,40 @@ class RecordError(ValueError):
 
 class NotWebhooks(ValueError):
     """The file is not a webhook export (nothing is stored)."""
+
+
+class FileTooLarge(NotWebhooks):
+    """The file (decompressed) is more than one load may read; the message names the bound."""
+
+
+class BoundedStream:
+    """A binary stream that hands out at most `most` bytes: past that, FileTooLarge.
+
+    Wrapped around the decompressed stream, it bounds what a gzip bomb can cost (3 MB of gzip can be
+    3 GiB of text) without reading it first. `most` None: no bound (the command line).
+    """
+
+    def __init__(self, stream: BinaryIO, most: int | None, refusal: str):
+        self.stream = stream
+        self.most = most
+        self.refusal = refusal
+        self.count = 0
+
+    def _counted(self, data: bytes) -> bytes:
+        self.count += len(data)
+        if self.most is not None and self.count > self.most:
+            raise FileTooLarge(self.refusal)
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            size = (self.most - self.count + 1) if self.most is not None else -1
+        return self._counted(self.stream.read(size))
+
+    def readline(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            size = MAX_LINE + 1
+        return self._counted(self.stream.readline(size))
 
 
 # --- Meta's envelope, only the fields the dashboard uses; unknown fields are skipped by the decoder.
@@ -216,6 +254,8 @@ def parse_record(raw: bytes) -> Parsed:
         raise RecordError(f"not a webhook envelope: {exc}") from None
     except msgspec.DecodeError as exc:
         raise RecordError(str(exc)) from None
+    except RecursionError:
+        raise RecordError("JSON nested too deeply to be a webhook envelope") from None
     if envelope.object is None and envelope.entry is None:
         if b'"pricing_analytics"' in raw:
             return [], [], parse_analytics_document(raw), 0
@@ -339,8 +379,15 @@ class AnalyticsPoint:
 
 
 def parse_analytics_document(raw: bytes | str) -> dict:
+    """The document as Python values, its cost bounded before parsing: at most MAX_DOCUMENT_VALUES
+    values and numbers of at most 40 characters (a 0.5 MB gzip can hold millions of `[]`)."""
     try:
-        return json.loads(raw, parse_float=Decimal)
+        limits.json_values_bound(raw if isinstance(raw, bytes) else raw.encode(), MAX_DOCUMENT_VALUES)
+        return json.loads(raw, parse_float=limits.json_decimal, parse_int=limits.json_int)
+    except limits.OverBudget as exc:
+        raise RecordError(f"too large to read as one document: {exc}") from None
+    except RecursionError:
+        raise RecordError("JSON nested too deeply") from None
     except ValueError as exc:
         raise RecordError(f"not JSON: {exc}") from None
 
@@ -384,26 +431,64 @@ def open_stream(handle: BinaryIO) -> BinaryIO:
     return handle
 
 
+LONG_LINE = f"longer than {MAX_LINE // 2**20} MB: not a webhook envelope (skipped without being read)"
+
+
+def _lines(stream: BinaryIO) -> Iterator[bytes | str]:
+    """The stream's lines, each at most MAX_LINE bytes; a longer one is read through in chunks (never
+    held whole) and comes out as a str saying why it was skipped."""
+    readline = stream.readline
+    limit = MAX_LINE + 1
+    while True:
+        line = readline(limit)
+        if not line:
+            return
+        if len(line) == limit and not line.endswith(b"\n"):
+            while True:
+                rest = readline(CHUNK)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield LONG_LINE
+            continue
+        yield line
+
+
 def read_records(stream: BinaryIO) -> Iterator[tuple[int, bytes | str]]:
     """(line number, record) per record; a record that is a `str` is a problem found while cutting.
 
-    One JSON envelope a line (blank lines come through as they are: the reader of a record skips them);
-    or one JSON array of envelopes (element by element, never the whole array in memory); or a single
-    JSON document spread over lines (Meta's analytics response).
+    One JSON envelope a line (blank lines come through as they are: the reader of a record counts
+    them); or one JSON array of envelopes (element by element, never the whole array in memory); or a
+    single JSON document spread over lines (Meta's analytics response). No line is longer than
+    MAX_LINE, and at most MAX_LEADING_BLANK blank lines may come before the first record.
     """
     number = 0
-    for first in stream:
+    while True:
+        first = stream.readline(MAX_LINE + 1)
+        if not first:
+            return iter(())
         number += 1
         if first.strip(BLANK):
             break
-    else:
-        return iter(())
+        if number >= MAX_LEADING_BLANK:
+            raise NotWebhooks(f"{NOT_WEBHOOKS} (its first {MAX_LEADING_BLANK:,} lines are blank)")
     stripped = first.lstrip(BLANK)
-    if stripped.startswith(b"["):
+    if stripped.startswith(b"["):  # one array, perhaps on one long line: read in chunks from here
         return _array_records(number, first, stream)
+    lines = _lines(stream)
+    if len(first) == MAX_LINE + 1 and not first.endswith(b"\n"):
+        while True:
+            rest = stream.readline(CHUNK)
+            if not rest or rest.endswith(b"\n"):
+                break
+        return _numbered(number, LONG_LINE, lines)
     if stripped.startswith(b"{") and not _complete(stripped):
-        return _document_or_lines(number, first, stream)
-    return itertools.chain(((number, stripped),), enumerate(stream, number + 1))
+        return _document_or_lines(number, first, lines)
+    return _numbered(number, stripped, lines)
+
+
+def _numbered(number: int, first: bytes | str, lines: Iterator[bytes | str]) -> Iterator[tuple[int, bytes | str]]:
+    yield number, first
+    yield from enumerate(lines, number + 1)
 
 
 def _complete(text: bytes) -> bool:
@@ -411,25 +496,38 @@ def _complete(text: bytes) -> bool:
     try:
         _is_json(text.strip())
         return True
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         return False
 
 
-def _document_or_lines(number: int, first: bytes, stream: BinaryIO) -> Iterator[tuple[int, bytes | str]]:
-    """A JSON document over several lines: read whole (it is small); if it is not one, fall back to lines."""
-    lines = [first]
-    size = len(first)
-    for line in stream:
-        lines.append(line)
-        size += len(line)
-        if size > MAX_DOCUMENT:
+def _document_or_lines(number: int, first: bytes, lines: Iterator[bytes | str]) -> Iterator[tuple[int, bytes | str]]:
+    """A JSON document over several lines: read whole (up to MAX_DOCUMENT bytes and MAX_DOCUMENT_LINES
+    lines, in one buffer); if it is not one document, its lines one by one, then the rest of the file."""
+    buf = bytearray(first)
+    ends = array("Q", [len(buf)])  # where each line ends in buf: 8 bytes a line, not a bytes object
+    pending: bytes | str | None = None
+    for line in lines:
+        if type(line) is str or len(buf) + len(line) > MAX_DOCUMENT or len(ends) >= MAX_DOCUMENT_LINES:
+            pending = line
             break
-    document = b"".join(lines).strip(BLANK)
-    if size <= MAX_DOCUMENT and _complete(document):
-        yield number, document
-        return
+        buf += line
+        ends.append(len(buf))
+    else:
+        document = bytes(buf).strip(BLANK)
+        if _complete(document):
+            yield number, document
+            return
+        del document
+    start = 0
+    for offset, end in enumerate(ends):
+        yield number + offset, bytes(buf[start:end])
+        start = end
+    number += len(ends)
+    del buf, ends
+    if pending is not None:
+        yield number, pending
+        number += 1
     yield from enumerate(lines, number)
-    yield from enumerate(stream, number + len(lines))
 
 
 def _array_records(number: int, first: bytes, stream: BinaryIO) -> Iterator[tuple[int, bytes | str]]:
@@ -444,14 +542,19 @@ def _array_records(number: int, first: bytes, stream: BinaryIO) -> Iterator[tupl
     buf = decoder.decode(first).lstrip("\ufeff \t\r\n")[1:]  # after "["
     line = number
     pos = 0
+    base = 0  # where buf starts in the whole text: the positions below are kept in it
     eof = False
     closed = False
+    newline_at = -1  # the next newline found at or after pos, or -1
+    searched_to = 0  # no newline between pos and here: never searched twice (an array on one line)
+    shared_line = -1  # a line found to hold more than one element: only raw_decode there
 
     def more() -> bool:
-        nonlocal buf, pos, eof
+        nonlocal buf, pos, eof, base
         if eof:
             return False
         chunk = stream.read(CHUNK)
+        base += pos
         if not chunk:
             eof = True
             buf = buf[pos:] + decoder.decode(b"", final=True)
@@ -460,6 +563,18 @@ def _array_records(number: int, first: bytes, stream: BinaryIO) -> Iterator[tupl
         buf = buf[pos:] + decoder.decode(chunk)
         pos = 0
         return True
+
+    def next_newline() -> int:
+        """Where the line at pos ends in buf (-1: not within buf), each character searched once."""
+        nonlocal newline_at, searched_to
+        if newline_at >= base + pos:
+            return newline_at - base
+        found = buf.find("\n", max(pos, searched_to - base))
+        if found == -1:
+            searched_to = base + len(buf)
+            return -1
+        newline_at = base + found
+        return found
 
     while True:
         # Skip whitespace and the commas between elements, counting lines.
@@ -484,21 +599,31 @@ def _array_records(number: int, first: bytes, stream: BinaryIO) -> Iterator[tupl
             if rest:
                 yield line, "text after the end of the JSON array"
             return
-        end = buf.find("\n", pos)
+        end = next_newline()
         while end == -1 and len(buf) - pos < MAX_ELEMENT and more():
-            end = buf.find("\n", pos)
-        candidate = (buf[pos:] if end == -1 else buf[pos:end]).rstrip()
-        if candidate.endswith(","):
-            candidate = candidate[:-1].rstrip()
-        if candidate.endswith("]") and candidate[:-1].rstrip().endswith("}"):
-            candidate = candidate[:-1].rstrip()  # the last element, with the array's "]" on its line
-        element = candidate.encode("utf-8")
-        if element.startswith(b"{") and _complete(element):
-            yield line, element
-            pos += len(candidate)
-            continue
+            end = next_newline()
+        # The usual layout, one element a line: checked whole by msgspec. A line found to hold several
+        # elements (or none whole) is not tried again: each element would cost the line's length.
+        if end != -1 and end - pos <= MAX_ELEMENT and base + end != shared_line:
+            candidate = buf[pos:end].rstrip()
+            if candidate.endswith(","):
+                candidate = candidate[:-1].rstrip()
+            if candidate.endswith("]") and candidate[:-1].rstrip().endswith("}"):
+                candidate = candidate[:-1].rstrip()  # the last element, with the array's "]" on its line
+            element = candidate.encode("utf-8")
+            if element.startswith(b"{") and _complete(element):
+                yield line, element
+                pos += len(candidate)
+                continue
+            shared_line = base + end
         try:
             value, stop = raw_decode(buf, pos)
+        except RecursionError:
+            yield line, "JSON nested too deeply to be a webhook envelope"
+            resync = _next_object_line(buf, pos + 1)
+            line += buf.count("\n", pos, resync)
+            pos = resync
+            continue
         except json.JSONDecodeError as exc:
             if not eof and len(buf) - pos < MAX_ELEMENT:
                 more()  # perhaps the element goes on in the next chunk: try again with it
