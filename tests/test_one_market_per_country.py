@@ -170,3 +170,18 @@ def test_the_calculator_prices_the_bahamas_typed_by_name_and_pasted_numbers_alik
     assert (pushed["lines-0-country"], pushed["lines-0-marketing"]) == ("BS", "1000")
     # 1,000 marketing messages to Other at 0.0604 = 60.40 on the USD 2026-10-01 card (North America: 25.00)
     assert shown_total(typed) == shown_total(pasted) == Decimal("60.40")
+
+
+def test_a_quote_prices_a_bahamas_number_as_its_country_other(client):
+    from accounts.models import APIKey
+    from quotes import testing
+
+    key = APIKey.create_for(testing.user("sam", testing.SALES), "CRM script")[1]
+    body = {"customer": "Acme Ltd", "on": "2026-11-01", "lines": [{"phone": "+1 242 357 1234", "marketing": 1000}]}
+    response = client.post("/api/v1/quotes", data=json.dumps(body), content_type="application/json",
+                           headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 201, response.content
+    answer = response.json()
+    assert answer["estimate"]["lines"] == [{"market": "Other", "country": "BS", "authentication_international": False}]
+    # 1,000 marketing messages to Other at 0.0604 (USD 2026-10-01) = 60.40; no plan: the quote is Meta's price
+    assert answer["estimate"]["estimates"][0]["total"] == answer["total"] == "60.40"
