@@ -10,14 +10,16 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from calculator import charts
-from calculator.cards import Catalog
+from calculator.cards import Catalog, NoCard
 from calculator.engine.cards import CATEGORIES
 from calculator.engine.estimate import EstimateResult, TierStatus
 from calculator.engine.money import ZERO
 from calculator.forms import PREFIX, CalculatorInput, LineForm, canonical_query, country_names, read_calculator
 from calculator.mixes import MIXES
 from calculator.paste import PasteForm, PasteResult
+from calculator.pricing import market_map_for
 from calculator.regimes import Regime, price_regimes
+from ratecards.markets import MarketMap
 
 FREE_LABELS = {
     "service_window": "free inside the customer's 24-hour window",
@@ -127,7 +129,7 @@ class Page:
 def build_page(data: QueryDict | None, catalog: Catalog) -> Page:
     calc = read_calculator(data, timezone.localdate(), catalog.currencies)
     page = Page(calc, canonical_query(_with_defaults(data, calc)) if data else "")
-    market_map = catalog.market_map(calc.on)
+    market_map = _billing_map(catalog, calc)
     for index, form in enumerate(calc.formset.forms):
         code = getattr(form, "cleaned_data", {}).get("country") if form.is_bound else None
         if code:
@@ -142,6 +144,18 @@ def build_page(data: QueryDict | None, catalog: Catalog) -> Page:
     page.comparison_figure = charts.comparison_figure(regimes)
     page.tier_figure = charts.tier_figure(regimes[0].result, catalog.card_in_force(calc.currency, calc.on))
     return page
+
+
+def _billing_map(catalog: Catalog, calc: CalculatorInput) -> MarketMap:
+    """The mapping the estimate is priced with, so a line's "billed as" is what its total used: the date's
+    mapping as the card in force can price it (an EUR card of 2026-07-01 bills Bangladesh as Rest of Asia
+    Pacific on 2026-11-01)."""
+    if calc.currency:
+        try:
+            return market_map_for(catalog, catalog.card_in_force(calc.currency, calc.on), calc.on)
+        except NoCard:
+            pass
+    return catalog.market_map(calc.on)
 
 
 def _with_defaults(data: QueryDict, calc: CalculatorInput) -> QueryDict:

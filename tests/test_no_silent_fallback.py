@@ -19,6 +19,7 @@ Rates from the shipped files (and Meta's, where the USD 2026-07-01 card is shipp
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -146,3 +147,13 @@ def test_a_utility_conversation_opened_before_2025_07_01_covers_utility_template
     assert [(e["type"], e["amount"]) for e in result["events"]] == [
         ("regular", "0.0220"), ("in_conversation", "0"), ("regular", "0.0220")]
     assert result["total"] == "0.04"  # 0.0220 (conversation) + 0 + 0.0220 (message) = 0.0440
+
+
+def test_the_calculator_says_a_line_is_billed_as_the_card_prices_it(client):
+    from tests.test_calculator_views import query, shown_total
+
+    response = client.get("/?" + query([{"country": "BD", "marketing": "1000"}], on="2026-11-01", currency="EUR"))
+    html = response.content.decode()
+    assert '<span class="visually-hidden">billed as </span>Rest of Asia Pacific' in html
+    assert "EUR 2026-07-01 has no rates for Bangladesh" in html
+    assert shown_total(response) == Decimal("60.60")  # 1,000 x 0.0606 (Rest of Asia Pacific, EUR 2026-07-01)
