@@ -33,6 +33,7 @@ PYTHON = sys.executable
 def environment(database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("DJANGO_SECRET_KEY", "bench-only-not-secret")
+    env.setdefault("DJANGO_PASSWORD_RESET_MAIL", "0")  # production settings need a mail decision
     env["DJANGO_DEBUG"] = "0"
     env["DJANGO_HTTPS"] = "0"
     env["DATABASE_URL"] = database_url

@@ -34,6 +34,7 @@ def site_environment(database_url: str | None, extra: dict[str, str] | None = No
         "DJANGO_HTTPS": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_LOG_LEVEL": "WARNING",
+        "DJANGO_PASSWORD_RESET_MAIL": "0",  # production settings need a mail decision; a benchmark sends none
         # A benchmark measures the site, not the rate limiter: lift the per-client limits.
         "RATE_LIMIT_API_PER_MINUTE": "100000000",
         "RATE_LIMIT_CALCULATOR_PER_MINUTE": "100000000",

@@ -24,7 +24,7 @@ def read_body(request: HttpRequest) -> dict | JsonResponse:
     try:
         return api_input.parse_json_body(request.content_type or "", request.body)
     except api_input.BadBody as exc:
-        return api_errors([("body", str(exc))])
+        return api_errors([(exc.field, str(exc))])
     except RequestDataTooBig:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
         return api_errors([("body", f"the body is larger than {limit} MB")], status=413)

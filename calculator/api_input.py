@@ -21,7 +21,9 @@ from calculator.engine.limits import (MAX_AGENT_TOKENS, MAX_COMPARE_DATES, MAX_C
                                       MAX_EVENTS, MAX_LINES, MAX_PER_CONVERSATION, MAX_PHONE_NUMBERS,
                                       MAX_REPLAY_EVENT_CARDS)
 from calculator.engine.replay import LAST_DAY, TEMPLATE_CATEGORIES
+from pricing_site.edge import first_unstorable
 from ratecards.markets import InvalidPhoneNumber, read_phone
+
 COUNT_FIELDS = ("marketing", "utility", "authentication", "service")
 SHARE_FIELDS = ("utility_in_service_window", "free_entry_point")
 PER_CONVERSATION_FIELDS = ("templates_per_conversation", "service_messages_per_conversation")
@@ -38,7 +40,11 @@ EVENT_KINDS = ("user_message", "template", "message")
 
 
 class BadBody(ValueError):
-    """The body is not a JSON object at all."""
+    """The body is not a JSON object at all, or holds text no field can store (`field` names where)."""
+
+    def __init__(self, message: str, field: str = "body"):
+        super().__init__(message)
+        self.field = field
 
 
 Problems = list[tuple[str, str]]
@@ -63,6 +69,9 @@ def parse_json_body(content_type: str, body: bytes) -> dict:
         raise BadBody("the body is nested too deeply") from None
     if not isinstance(data, dict):
         raise BadBody("the body must be a JSON object ({...})")
+    problem = first_unstorable(data)
+    if problem:
+        raise BadBody(problem[1], field=problem[0])
     return data
 
 

@@ -9,7 +9,6 @@ priced from every line and field that is valid.
 
 from __future__ import annotations
 
-import csv
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from calculator.page import Page, build_page
 from calculator.paste import PasteForm, merge_lines, read_numbers
 from calculator.regimes import Regime
 from pricing_site.ratelimit import rate_limited
+from pricing_site.spreadsheets import csv_writer
 
 PAGE = "calculator/index.html"
 
@@ -122,14 +122,14 @@ def _csv_response(page: Page) -> HttpResponse:
     if not page.regimes:
         response = HttpResponse(content_type="text/csv; charset=utf-8", status=400)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(["field", "message"])
         for field_name, message in _errors(page.input) or [("lines", "give at least one country with monthly counts")]:
             writer.writerow([field_name, message])
         return response
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(CSV_HEADER)
     for regime in page.regimes:
         writer.writerows(_csv_rows(regime))

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "pricing_site.edge.EdgeTextMiddleware",  # NUL and lone surrogates: 400 (after CSRF, see edge.py)
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -190,9 +191,14 @@ if os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER"):
 _csrf_origins = os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in _csrf_origins.split(",") if o.strip()]
 
-# Password-reset e-mail: through SMTP when DJANGO_SMTP_HOST is set (any deployment), else printed to
-# the console (development).
-if os.environ.get("DJANGO_SMTP_HOST"):
+# Password-reset e-mail. Outside debug the site needs a decision, or it refuses to start: SMTP
+# (DJANGO_SMTP_HOST), or DJANGO_PASSWORD_RESET_MAIL=0, which turns password reset by e-mail off (the
+# pages say to ask an administrator). Mail printed to a console would be lost in production, and
+# Django's `check --deploy` refuses it (mail.E001). In debug, mail is printed to the console.
+PASSWORD_RESET_BY_MAIL = env_flag("DJANGO_PASSWORD_RESET_MAIL", True)
+if not PASSWORD_RESET_BY_MAIL:
+    MAILERS = {"default": {"BACKEND": "pricing_site.mail.NoMailBackend"}}
+elif os.environ.get("DJANGO_SMTP_HOST"):
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -206,8 +212,13 @@ if os.environ.get("DJANGO_SMTP_HOST"):
             },
         }
     }
-else:
+elif DEBUG:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    raise ImproperlyConfigured(
+        "No mail setting: set DJANGO_SMTP_HOST (and DJANGO_SMTP_USER, DJANGO_SMTP_PASSWORD) so password-reset "
+        "mail is sent, or DJANGO_PASSWORD_RESET_MAIL=0 to turn password reset by e-mail off."
+    )
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_FROM_EMAIL", "pricing@localhost")
 
 LOGGING = {

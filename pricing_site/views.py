@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import uuid
+from typing import Callable
+
+from django.conf import settings
 
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -50,11 +55,26 @@ def healthz(request: HttpRequest) -> JsonResponse:
 class ThrottledLoginView(auth_views.LoginView):
     """Django's login, with sign-in attempts limited per client (RATE_LIMITS["login"])."""
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"password_reset_by_mail": settings.PASSWORD_RESET_BY_MAIL}
+
     def post(self, request, *args, **kwargs):
         retry_after = hit("login", client_key(request))
         if retry_after is not None:
             return too_many(request, retry_after)
         return super().post(request, *args, **kwargs)
+
+
+def unless_reset_is_off(view: Callable) -> Callable:
+    """The view, or (DJANGO_PASSWORD_RESET_MAIL=0) a 404 page saying reset by e-mail is off here."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not settings.PASSWORD_RESET_BY_MAIL:
+            return render(request, "registration/password_reset_off.html", status=404)
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -22,9 +22,11 @@ from calculator.cards import Catalog
 from plans.models import PricePlan, is_currency_code
 from quotes.access import can_quote
 from quotes.build import price_quote
+from quotes.models import Quote
 from quotes.requests import StoredRequest
 from quotes.saving import save_quote
 
+CUSTOMER_MAX = Quote._meta.get_field("customer").max_length
 QUOTE_FIELDS = {"customer", "price_plan", "valid_until", "notes", "notes_for_customer", "quote_currency"}
 Problems = list[tuple[str, str]]
 
@@ -34,8 +36,8 @@ def read_quote_fields(data: dict, today: date) -> tuple[dict, Problems]:
     customer = data.get("customer")
     if not isinstance(customer, str) or not customer.strip():
         problems.append(("customer", "name the customer, e.g. \"Acme Ltd\""))
-    elif len(customer) > 200:
-        problems.append(("customer", "at most 200 characters"))
+    elif len(customer) > CUSTOMER_MAX:
+        problems.append(("customer", f"at most {CUSTOMER_MAX} characters"))
     plan = None
     if data.get("price_plan") is not None:
         name = data["price_plan"]

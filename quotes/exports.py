@@ -7,13 +7,13 @@ refused (no request to the network or the file system on behalf of a document).
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
+from pricing_site.spreadsheets import csv_writer
 from quotes.models import Quote
 from quotes.presenting import document_context
 
@@ -50,16 +50,11 @@ def pdf_response(request: HttpRequest, quote: Quote) -> HttpResponse:
     return response
 
 
-def spreadsheet_safe(text: str) -> str:
-    """Text a spreadsheet will not run as a formula (a leading =, +, -, @ is quoted)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def csv_rows(quote: Quote) -> list[list[str]]:
     """One row per market and category, then the totals (market "All markets")."""
     result = quote.result
     card = result["estimate"]["estimates"][0]["rate_card"]["name"]
-    head = [quote.reference, spreadsheet_safe(quote.customer), result["on"], result["currency"], card]
+    head = [quote.reference, quote.customer, result["on"], result["currency"], card]
     credit_cells = {}
     for market in result["markets"]:
         for category, credits in (market.get("credits") or {}).get("by_category", {}).items():
@@ -94,7 +89,7 @@ def csv_rows(quote: Quote) -> list[list[str]]:
 
 def csv_response(quote: Quote) -> HttpResponse:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(csv_rows(quote))
+    csv_writer(buffer).writerows(csv_rows(quote))
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="quote-{quote.reference}.csv"'
     return response

@@ -106,3 +106,16 @@ def test_the_sales_groups_exist_after_migrate():
     assert {"add_quote", "change_quote", "view_quote"} <= sales and "manage_all_quotes" not in sales
     assert "manage_all_quotes" in managers
     assert not User.objects.exists()
+
+
+def test_with_reset_mail_off_the_reset_pages_say_so_and_send_nothing(client, settings, mailoutbox):
+    settings.PASSWORD_RESET_BY_MAIL = False
+    User.objects.create_user("sam", "sam@example.com", "an-old-password-123")
+    for response in (client.get("/accounts/password_reset/"),
+                     client.post("/accounts/password_reset/", {"email": "sam@example.com"}),
+                     client.get("/accounts/reset/MQ/set-password/")):
+        assert response.status_code == 404
+        assert "Password reset by e-mail is off" in response.content.decode()
+    assert mailoutbox == []
+    login = client.get("/accounts/login/").content.decode()
+    assert "/accounts/password_reset/" not in login and "Ask an administrator" in login

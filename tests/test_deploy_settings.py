@@ -46,3 +46,48 @@ def test_a_proxy_header_can_be_trusted():
     script = "from django.conf import settings as s; print(s.SECURE_PROXY_SSL_HEADER)"
     result = manage("shell", "-v", "0", "-c", script, **PRODUCTION, DJANGO_SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https")
     assert result.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')", result.stderr
+
+
+# --- Mail outside debug (issue 11, point 10): SMTP, or reset by mail explicitly off; never silently lost --
+
+WITHOUT_MAIL = {key: value for key, value in PRODUCTION.items() if key != "DJANGO_SMTP_HOST"}
+
+
+def test_with_password_reset_mail_off_check_deploy_passes_without_smtp():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **WITHOUT_MAIL, DJANGO_PASSWORD_RESET_MAIL="0")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_without_any_mail_setting_outside_debug_the_site_refuses_to_start():
+    result = manage("check", **WITHOUT_MAIL)
+    assert result.returncode != 0
+    assert "No mail setting: set DJANGO_SMTP_HOST" in result.stderr
+    assert "DJANGO_PASSWORD_RESET_MAIL=0" in result.stderr
+
+
+def test_debug_needs_no_mail_setting_and_prints_mail_to_the_console():
+    script = "from django.conf import settings as s; print(s.MAILERS['default']['BACKEND'])"
+    result = manage("shell", "-v", "0", "-c", script, DJANGO_DEBUG="1")
+    assert result.stdout.strip() == "django.core.mail.backends.console.EmailBackend", result.stderr
+
+
+def readme_production_environment() -> dict[str, str]:
+    """The variables the README's production example exports (a generated secret for the $(...) one)."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("A production run, for example:", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    env = {}
+    for line in block.splitlines():
+        if line.startswith("export "):
+            for name, value in re.findall(r"([A-Z_]+)=(\$\([^)]*\)\)|\S+)", line.split("#", 1)[0]):
+                env[name] = secrets.token_urlsafe(50) if value.startswith("$(") else value
+    return env
+
+
+def test_the_readmes_production_example_passes_check_deploy():
+    env = readme_production_environment()
+    assert {"DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DJANGO_SMTP_HOST"} <= set(env), env
+    env.pop("DATABASE_URL")  # the example's server does not exist here; check --deploy needs no database
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode == 0, result.stdout + result.stderr

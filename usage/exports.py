@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 from datetime import date, datetime, timezone
 from typing import Iterator
+
+from pricing_site.spreadsheets import csv_writer
 
 from .models import Message, Workspace, units_to_money
 from .summary import daily
@@ -22,7 +23,7 @@ MESSAGE_HEADER = ["message_id", "time_utc", "direction", "user", "business_phone
 def month_csv(workspace: Workspace, month: date) -> str:
     """One row per day, market, country, category, type and outcome (amounts exact, not rounded)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(DAILY_HEADER)
     rows = daily(workspace, month).order_by("day", "market", "category", "billing_type", "outcome")
     for row in rows.values_list("day", "market", "country", "category", "billing_type", "outcome", "messages",
@@ -42,7 +43,7 @@ def message_rows(workspace: Workspace, month: date) -> Iterator[str]:
     export is incomplete, and the error is logged.
     """
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     tz = workspace.tz
     writer.writerow(MESSAGE_HEADER)
     rows = (Message.objects.filter(workspace=workspace, month=month).order_by("ts", "id")

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from calculator.engine.limits import MOSTLY_NOT_WEBHOOKS, SNIFF_NOT_WEBHOOKS
 
+from .fields import check_envelope, check_points
 from .models import AnalyticsPoint, IngestRun, TemplateCategoryChange, Workspace
 from .charges import Pricer
 from .store import MessageWriter
@@ -155,6 +156,9 @@ class _Loader:
             states, changes, analytics, _ignored = parse_record(record)
             if analytics is not None:
                 points = analytics_points(analytics)
+                check_points(points)
+            else:
+                check_envelope(states, changes, record)
         except RecordError as exc:
             if record.strip():
                 report.error(line, str(exc))

@@ -403,16 +403,47 @@ def analytics_points(document: dict) -> list[AnalyticsPoint]:
             where = f"pricing_analytics.data[{d}].data_points[{p}]"
             try:
                 points.append(AnalyticsPoint(
-                    start=int(point["start"]), end=int(point["end"]),
+                    start=_whole(point["start"], "start", 0, MAX_TIME), end=_whole(point["end"], "end", 0, MAX_TIME),
                     phone_number=str(point.get("phone_number") or ""), country=str(point.get("country") or "").upper(),
                     pricing_type=normal_category(point.get("pricing_type")),
                     pricing_category=normal_category(point.get("pricing_category")),
-                    tier=str(point.get("tier") or ""), volume=int(point.get("volume") or 0),
-                    cost=Decimal(str(point.get("cost") or 0)),
+                    tier=str(point.get("tier") or ""), volume=_whole(point.get("volume") or 0, "volume", 0, MAX_VOLUME),
+                    cost=_cost(point.get("cost") or 0),
                 ))
             except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
                 raise RecordError(f"{where}: {exc.__class__.__name__} {exc}") from None
     return points
+
+
+MAX_TIME = 2**40 - 1  # Unix seconds, as for statuses (year 36812)
+MAX_VOLUME = 2**62  # fits the BigIntegerField with room to sum a month
+MAX_COST = Decimal(10) ** 12  # the column holds 18 digits, 6 after the point
+
+
+def _whole(value, name: str, low: int, high: int) -> int:
+    """A whole number within [low, high] from JSON (a number or digits in a string).
+
+    Bounded before `int()`: `1e999999999` is refused at once instead of being expanded to a billion
+    digits, and what passes fits its BIGINT column (1e20 would fail the insert on either database).
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+        raise TypeError(f"{name} must be a number")
+    given = value
+    if not isinstance(value, int):
+        number = Decimal(value.strip()) if isinstance(value, str) else value
+        if not number.is_finite() or number.adjusted() > 20:
+            raise ValueError(f"{name} {value} is out of range ({low} to {high})")
+        value = int(number)
+    if not low <= value <= high:
+        raise ValueError(f"{name} {given} is out of range ({low} to {high})")
+    return value
+
+
+def _cost(value) -> Decimal:
+    cost = Decimal(str(value))
+    if not cost.is_finite() or abs(cost) >= MAX_COST:
+        raise ValueError(f"cost {value} is out of range (less than {MAX_COST:,} in absolute value)")
+    return cost
 
 
 # --- Cutting a stream into records

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -15,6 +14,7 @@ from ratecards.importer.layout import (
     _show,
     meta_date,
 )
+from pricing_site.spreadsheets import SafeWriter, csv_writer
 from ratecards.models import TIERED_CATEGORIES, Category, PricingModel, RateCard
 
 # --- Export ---------------------------------------------------------------------------------------------
@@ -37,9 +37,9 @@ def _title(card: RateCard) -> str:
             f"effective {meta_date(card.effective_from)}")
 
 
-def _writer() -> tuple[io.StringIO, "csv._writer"]:
+def _writer() -> tuple[io.StringIO, SafeWriter]:
     buffer = io.StringIO()
-    return buffer, csv.writer(buffer, lineterminator="\r\n")  # Meta's files end lines with CRLF
+    return buffer, csv_writer(buffer, lineterminator="\r\n")  # Meta's files end lines with CRLF
 
 
 def _card_rates(card: RateCard) -> dict[str, dict[str, Decimal | None]]:
