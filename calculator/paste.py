@@ -23,6 +23,7 @@ from ratecards.markets import InvalidPhoneNumber, MarketMap
 MAX_NUMBERS = MAX_PASTED_NUMBERS
 MAX_PASTE_CHARS = 2_000_000  # a CSV export's rows, with more columns than the number
 MAX_SHOWN_INVALID = 50
+MAX_LINE = 4096  # characters in one pasted line: a CSV row with a phone column fits many times over
 HEADER_WORDS = ("phone", "mobile", "msisdn", "number", "whatsapp", "wa_id", "cell", "tel")
 PHONE_LIKE = re.compile(r"^\s*\+?[\d\s().\-/]{6,}\s*$")
 
@@ -85,9 +86,28 @@ class PasteResult:
         return [(code, names.get(code, code), self.markets[code], n) for code, n in self.by_country.most_common()]
 
 
-def _candidates(text: str) -> list[tuple[int, str]]:
-    """(line number, cell) for each row's phone cell; rows without one give their whole text."""
-    rows = list(csv.reader(text.splitlines()))
+def _rows(text: str) -> tuple[list[list[str]], list[Invalid]]:
+    """Each line read as one CSV row; a line too long to be a row of phone numbers (or one the csv module
+    refuses: its field limit is 131,072 characters) is reported and read as empty."""
+    rows, unreadable = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > MAX_LINE:
+            unreadable.append(Invalid(number, line[:60], f"the line is {len(line):,} characters long; at most "
+                                                         f"{MAX_LINE:,} fit a row of phone numbers"))
+            rows.append([])
+            continue
+        try:
+            rows.append(next(csv.reader([line]), []))
+        except csv.Error as exc:
+            unreadable.append(Invalid(number, line[:60], f"not a CSV row ({exc})"))
+            rows.append([])
+    return rows, unreadable
+
+
+def _candidates(text: str) -> tuple[list[tuple[int, str]], list[Invalid]]:
+    """(line number, cell) for each row's phone cell, rows without one giving their whole text; and the
+    lines that could not be read at all."""
+    rows, unreadable = _rows(text)
     column = None
     first = next((i for i, row in enumerate(rows) if any(cell.strip() for cell in row)), None)
     if first is not None and len(rows[first]) > 1 and not any(PHONE_LIKE.match(cell) for cell in rows[first]):
@@ -103,13 +123,13 @@ def _candidates(text: str) -> list[tuple[int, str]]:
             found.append((number, cells[column]))
         else:
             found.append((number, next((cell for cell in cells if PHONE_LIKE.match(cell)), ",".join(row).strip())))
-    return found
+    return found, unreadable
 
 
 def read_numbers(text: str, market_map: MarketMap) -> PasteResult:
     result = PasteResult()
     seen = set()
-    candidates = _candidates(text)
+    candidates, result.invalid = _candidates(text)
     if len(candidates) > MAX_NUMBERS:
         result.too_many = True
         candidates = candidates[:MAX_NUMBERS]
@@ -128,6 +148,7 @@ def read_numbers(text: str, market_map: MarketMap) -> PasteResult:
         seen.add(found.e164)
         result.by_country[found.country] += 1
         result.markets[found.country] = found.market
+    result.invalid.sort(key=lambda invalid: invalid.line)
     return result
 
 

@@ -111,8 +111,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # more than one process; otherwise this process's memory, which is enough for `make run`.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # Short socket timeouts: an unreachable Redis costs a request half a second at most, after which
+    # the rate limiter counts per process for a while (pricing_site/ratelimit.py).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": "pricing"}}
+                          "KEY_PREFIX": "pricing",
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

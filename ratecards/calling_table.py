@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from calculator.engine.calls import TIER_COUNT, CallingRate
+from pricing_site.spreadsheets import csv_writer  # pure Python too: the site's one CSV writer
 
 TIER_COLUMNS = tuple(f"tier_{n}" for n in range(1, TIER_COUNT + 1))
 COLUMNS = ("market", "currency", "per_minute", *TIER_COLUMNS, "reliability", "basis")
@@ -122,7 +123,7 @@ def _rate(text: str, name: str, line: int, column: str, problems: list[str]) -> 
 def table_csv(currency: str, rates: list[CallingRate]) -> str:
     """A table in the same layout (importing it gives the same rates back)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for rate in rates:
         ladder = [str(r) for r in rate.ladder] or [""] * TIER_COUNT

@@ -21,6 +21,8 @@ from ratecards.models import (
     RateCard,
 )
 
+MARKET_HINTS = 20  # unknown market names per file that get a "did you mean"
+
 # --- Validation -----------------------------------------------------------------------------------------
 
 
@@ -79,8 +81,9 @@ def _identity_problems(rates: ParsedRates, currency: str | None, effective_from:
 def _rate_row_problems(rates: ParsedRates, currency: str | None, market_ids: dict[str, int]) -> list[Problem]:
     problems = []
     first_line: dict[str, int] = {}
+    hint = _MarketHints(market_ids)
     for row in rates.rows:
-        problems += _market_problems(row.line, row.market, market_ids, rates.filename)
+        problems += _market_problems(row.line, row.market, market_ids, rates.filename, hint)
         if row.market in first_line:
             problems.append(Problem(row.line, "Market", f"{row.market} appears twice (first on line "
                                     f"{first_line[row.market]})", rates.filename))
@@ -92,12 +95,29 @@ def _rate_row_problems(rates: ParsedRates, currency: str | None, market_ids: dic
     return problems
 
 
-def _market_problems(line: int, name: str, market_ids: dict[str, int], filename: str) -> list[Problem]:
+class _MarketHints:
+    """'Did you mean' for unknown market names, for the first MARKET_HINTS of a file only: difflib
+    against every market costs ~1 ms a name, so a file of 200,000 unknown names spent minutes (past the
+    worker's timeout) on suggestions nobody reads. Names longer than any market's get none."""
+
+    def __init__(self, market_ids: dict[str, int]):
+        self.market_ids = market_ids
+        self.left = MARKET_HINTS
+        self.longest = max(map(len, market_ids), default=0) + 3
+
+    def __call__(self, name: str) -> str:
+        if self.left <= 0 or len(name) > self.longest:
+            return ""
+        self.left -= 1
+        hint = difflib.get_close_matches(name, self.market_ids, n=1)
+        return f" (did you mean {hint[0]}?)" if hint else ""
+
+
+def _market_problems(line: int, name: str, market_ids: dict[str, int], filename: str,
+                     hint: _MarketHints) -> list[Problem]:
     if name in market_ids:
         return []
-    hint = difflib.get_close_matches(name, market_ids, n=1)
-    suggestion = f" (did you mean {hint[0]}?)" if hint else ""
-    return [Problem(line, "Market", f"unknown market '{name}'{suggestion}; markets are added under "
+    return [Problem(line, "Market", f"unknown market '{name[:80]}'{hint(name)}; markets are added under "
                     "Rate cards and markets > Markets", filename)]
 
 
@@ -144,8 +164,9 @@ def _tier_block_problems(rates: ParsedRates, tiers: ParsedTiers, currency: str |
     linked = bool(rate_rows)
     problems = []
     first_line: dict[str, int] = {}
+    hint = _MarketHints(market_ids)
     for block in tiers.blocks:
-        problems += _market_problems(block.line, block.market, market_ids, filename)
+        problems += _market_problems(block.line, block.market, market_ids, filename, hint)
         if block.market in first_line:
             problems.append(Problem(block.line, "Market", f"{block.market} appears twice (first on line "
                                     f"{first_line[block.market]})", filename))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from pricing_site.edge import unstorable
 from ratecards.importer.layout import Problem
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -44,12 +45,26 @@ class FileRows:
 def read_rows(data: bytes, filename: str) -> FileRows:
     """The rows of a CSV or XLSX file, whichever the bytes are."""
     if data.startswith(XLSX_MAGIC):
-        return _xlsx_rows(data, filename)
-    text, problems = _decode(data, filename)
-    if text is None:
-        return FileRows(None, problems)
-    rows, problems = _read_rows(text, filename)
-    return FileRows(rows, problems)
+        read = _xlsx_rows(data, filename)
+    else:
+        text, problems = _decode(data, filename)
+        if text is None:
+            return FileRows(None, problems)
+        rows, problems = _read_rows(text, filename)
+        read = FileRows(rows, problems)
+    return _refuse_unstorable(read, filename)
+
+
+def _refuse_unstorable(read: FileRows, filename: str) -> FileRows:
+    """A cell no field can store (a NUL: PostgreSQL refuses it) refuses the file here, where the dry run and
+    the import both read it: the dry run used to pass a NUL in a notes row that the write then failed on."""
+    for row in read.rows or ():
+        for cell in row.cells:
+            reason = unstorable(cell)
+            if reason:
+                return FileRows(None, [Problem(row.line, None, f"a cell {reason}; the file may be damaged",
+                                               filename, sheet=read.sheet)], read.sheet)
+    return read
 
 
 @dataclass
@@ -68,7 +83,8 @@ class _Row:
 def _decode(data: bytes, filename: str) -> tuple[str | None, list[Problem]]:
     """The file's text. Excel's "CSV UTF-8" starts with a byte-order mark: accepted silently. Anything
     that is not UTF-8 is refused rather than guessed, since a wrong guess garbles market names."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:1000]:
+    head = data[:1000]  # UTF-16 text of Latin letters is every other byte NUL; a stray NUL is not UTF-16
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.count(b"\x00") > len(head) // 4:
         return None, [Problem(None, None, "the file is UTF-16 text (Excel's 'Unicode Text'); "
                               "save it as 'CSV UTF-8 (comma delimited)' and import that", filename)]
     if data.startswith(codecs.BOM_UTF8):
@@ -84,7 +100,7 @@ def _decode(data: bytes, filename: str) -> tuple[str | None, list[Problem]]:
     return text, []
 
 
-def _read_rows(text: str, filename: str) -> tuple[list[_Row], list[Problem]]:
+def _read_rows(text: str, filename: str) -> tuple[list[_Row] | None, list[Problem]]:
     """Non-blank CSV rows with the line each starts on (a quoted cell may span lines, as Meta's
     "Authentication-International" header does, so a row's line is not its index)."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -95,6 +111,9 @@ def _read_rows(text: str, filename: str) -> tuple[list[_Row], list[Problem]]:
             row = _Row(start, [cell.strip() for cell in cells])
             if not row.blank:
                 rows.append(row)
+                if len(rows) > MAX_SHEET_ROWS:  # the same bound as a worksheet's, before reading on
+                    return None, [Problem(start, None, f"the file has more than {MAX_SHEET_ROWS:,} rows; a rate "
+                                          "card has a few hundred: is this the right file?", filename)]
             start = reader.line_num + 1
     except csv.Error as exc:
         return rows, [Problem(start, None, f"this line is not valid CSV ({exc}): a quote is not closed or the "
