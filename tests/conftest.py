@@ -8,3 +8,29 @@ def pytest_configure(config):
     }
     # Passwords in tests need no protection; the default hasher takes ~0.3 s a user.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# In CI nothing may be skipped quietly: a skipped security test (Redis outage, two workers sharing limits,
+# the browser's CSP checks) on either database would pass CI without testing anything. Only a skip that
+# is right on that database is allowed, by its reason.
+SKIPS_ALLOWED_IN_CI = (
+    "SQLite's in-memory test database is shared by one connection",  # concurrency runs on PostgreSQL
+)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import os
+
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if not os.environ.get("CI") or reporter is None:
+        return
+    unexpected = []
+    for report in reporter.stats.get("skipped", []):
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if not any(allowed in reason for allowed in SKIPS_ALLOWED_IN_CI):
+            unexpected.append(f"{report.nodeid}: {reason}")
+    if unexpected:
+        reporter.write_line("CI: these tests were skipped, which CI does not allow:", red=True)
+        for line in unexpected:
+            reporter.write_line(f"  {line}", red=True)
+        session.exitstatus = 1
