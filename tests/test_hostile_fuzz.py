@@ -20,7 +20,7 @@ from urllib.parse import quote
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from quotes import testing
@@ -78,6 +78,10 @@ CALCULATOR_FIELDS = ["on", "currency", "business_country", "auth_international",
 @FUZZ
 @given(fields=st.dictionaries(st.sampled_from(CALCULATOR_FIELDS), HOSTILE, max_size=6), htmx=st.booleans(),
        csv=st.booleans())
+# The findings run every time, whatever hypothesis draws:
+@example(fields={"lines-TOTAL_FORMS": "1000", "lines-0-country": "IN"}, htmx=False, csv=False)
+@example(fields={"lines-0-country": "I\x00N", "lines-0-marketing": "1E-999999999", "on": "\ud800"}, htmx=True,
+         csv=True)
 def test_the_calculator_and_its_csv_never_fail(client, fields, htmx, csv):
     path = "/estimate.csv" if csv else "/"
     response = client.get(f"{path}?{encoded(fields)}", headers={"HX-Request": "true"} if htmx else {})
@@ -87,6 +91,8 @@ def test_the_calculator_and_its_csv_never_fail(client, fields, htmx, csv):
 @FUZZ
 @given(numbers=st.one_of(HOSTILE, st.lists(HOSTILE, max_size=20).map("\n".join)), category=HOSTILE,
        per_recipient=HOSTILE, extra=st.dictionaries(st.sampled_from(CALCULATOR_FIELDS), HOSTILE, max_size=3))
+@example(numbers="9" * 131_073, category="marketing", per_recipient="1", extra={})
+@example(numbers="+91\x00", category="\ud800", per_recipient="1e999999999", extra={})
 def test_the_paste_box_never_fails(client, numbers, category, per_recipient, extra):
     response = post_form(client, "/paste-numbers/", {"numbers": numbers, "category": category,
                                                      "per_recipient": per_recipient, **extra})
@@ -97,6 +103,7 @@ def test_the_paste_box_never_fails(client, numbers, category, per_recipient, ext
 
 @FUZZ
 @given(username=HOSTILE, password=HOSTILE, next_page=HOSTILE, admin=st.booleans())
+@example(username="a\x00", password="\ud800", next_page="/\x00", admin=False)
 def test_sign_in_never_fails(client, username, password, next_page, admin):
     path = "/admin/login/" if admin else "/accounts/login/"
     response = post_form(client, f"{path}?{encoded({'next': next_page})}",
@@ -123,6 +130,10 @@ def seller(client):
 @given(fields=st.dictionaries(st.sampled_from(QUOTE_FIELDS), HOSTILE, max_size=5),
        query=st.one_of(st.just(CALCULATOR_QUERY), HOSTILE), source=HOSTILE, listing=st.dictionaries(
            st.sampled_from(["q", "status", "sort", "page"]), HOSTILE, max_size=4), status=HOSTILE)
+@example(fields={"customer": "\ud800", "price_plan": "\x00"}, query=CALCULATOR_QUERY, source="q_\x00",
+         listing={"q": "\x00"}, status="\x00")
+@example(fields={"query": CALCULATOR_QUERY.replace("1000", "1E-999999999")}, query=CALCULATOR_QUERY, source="abc",
+         listing={"page": "1e999999999"}, status="sent")
 def test_the_quote_pages_never_fail(seller, fields, query, source, listing, status):
     client, saved = seller
     raw_query = quote(query.encode("utf-8", "surrogatepass"), safe="=&")
@@ -153,6 +164,7 @@ def editor(client):
 @given(line=st.integers(min_value=0, max_value=len(RATE_LINES) - 1), cell=st.integers(min_value=0, max_value=7),
        value=HOSTILE, raw=st.one_of(st.none(), st.binary(max_size=300)), currency=HOSTILE, effective_from=HOSTILE,
        dry_run=st.booleans())
+@example(line=3, cell=0, value="a note with a NUL \x00", raw=None, currency="", effective_from="", dry_run=False)
 def test_the_admin_import_never_fails(editor, line, cell, value, raw, currency, effective_from, dry_run):
     lines = list(RATE_LINES)
     cells = lines[line].split(",")
@@ -201,6 +213,9 @@ def uploader(client):
        phone=JSON_VALUE, point=st.dictionaries(st.sampled_from(POINT_KEYS), st.one_of(JSON_VALUE, NUMBER_TEXT),
                                               max_size=4),
        layout=st.sampled_from(["lines", "array", "analytics", "gzip", "garbage"]), garbage=st.binary(max_size=200))
+@example(status={"recipient_id": "9" * 40}, pricing={}, phone="777", point={}, layout="lines", garbage=b"")
+@example(status={"id": "w\x00"}, pricing={"type": "\ud800"}, phone="1" * 100, point={}, layout="array", garbage=b"")
+@example(status={}, pricing={}, phone="777", point={"start": 1e20, "volume": 1e30}, layout="analytics", garbage=b"")
 def test_the_usage_upload_never_fails(uploader, status, pricing, phone, point, layout, garbage):
     good = envelope({}, {}, "777")
     hostile = envelope(status, pricing, phone)
