@@ -138,6 +138,11 @@ BROKEN_LINES = {
         '{"object":"whatsapp_business_account","entry":[{"id":"9","time":1793836800,"changes":[{"field":'
         '"template_category_update","value":{"message_template_id":"1","message_template_name":"a\\u0000",'
         '"new_category":"MARKETING"}}]}]}', "template_category_update name " + NUL),
+    "tier webhook with a bound past BIGINT": (
+        '{"object":"whatsapp_business_account","entry":[{"id":"9","changes":[{"field":"account_update","value":'
+        '{"event":"VOLUME_BASED_PRICING_TIER_UPDATE","volume_tier_info":{"tier_update_time":1793836800,'
+        '"pricing_category":"UTILITY","tier":"' + "9" * 30 + ':","effective_month":"2026-11","region":"India"}}}]}]}',
+        "VOLUME_BASED_PRICING_TIER_UPDATE tier_start " + "9" * 30 + " is out of range"),
 }
 
 

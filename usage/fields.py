@@ -14,8 +14,10 @@ from pricing_site.edge import unstorable
 
 from .models import AnalyticsPoint as AnalyticsPointRow
 from .models import Message, TemplateCategoryChange
-from .webhooks import (CONTACT, CONVERSATION, LAST_STATUS, PHONE, PRICE_CATEGORY, PRICE_TYPE, PRICING_MODEL, WAMID,
-                       AnalyticsPoint, CategoryChange, RecordError)
+from .webhooks import (CONTACT, CONVERSATION, LAST_STATUS, PHONE, PRICE_CATEGORY, PRICE_TYPE, PRICING_MODEL,
+                       TIER_EVENT, WAMID, AnalyticsPoint, CategoryChange, RecordError, TierSwitch)
+
+LARGEST_BIGINT = 2**63 - 1
 
 
 def _longest(model, name: str) -> int:
@@ -42,7 +44,7 @@ def _problem(what: str, text: str, longest: int) -> str | None:
     return f"{what} {reason}" if reason else None
 
 
-def check_envelope(states: list[list], changes: list[CategoryChange], raw: bytes) -> None:
+def check_envelope(states: list[list], changes: list[CategoryChange | TierSwitch], raw: bytes) -> None:
     """Raises RecordError naming the first value that cannot be stored."""
     # A NUL can only arrive escaped (a raw control character is not JSON), and msgspec refuses lone
     # surrogates: the scan for NULs runs only on the rare record whose bytes hold the escape.
@@ -53,10 +55,26 @@ def check_envelope(states: list[list], changes: list[CategoryChange], raw: bytes
             if len(text) > longest or (scan and "\x00" in text):
                 raise RecordError(f"message {state[WAMID][:40]!r}: {_problem(what, text, longest)}")
     for change in changes:
+        if type(change) is TierSwitch:
+            _check_switch(change)
+            continue
         for name, longest in CHANGE_TEXT:
             problem = _problem(f"template_category_update {name}", getattr(change, name), longest)
             if problem:
                 raise RecordError(problem)
+
+
+def _check_switch(switch: TierSwitch) -> None:
+    """Tier webhooks: texts are cut to their columns where they are read; a NUL or a tier bound past
+    BIGINT would still fail the load."""
+    for name in ("account_id", "category", "region"):
+        reason = unstorable(getattr(switch, name))
+        if reason:
+            raise RecordError(f"{TIER_EVENT} {name} {reason}")
+    for name in ("tier_start", "tier_end"):
+        bound = getattr(switch, name)
+        if bound is not None and bound > LARGEST_BIGINT:
+            raise RecordError(f"{TIER_EVENT} {name} {bound} is out of range (at most {LARGEST_BIGINT:,})")
 
 
 def check_points(points: Iterable[AnalyticsPoint]) -> None:
