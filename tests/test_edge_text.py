@@ -29,6 +29,8 @@ QUOTE_API_BODY = {"customer": "Acme", "on": "2026-11-01", "lines": [{"country": 
 @pytest.fixture(autouse=True)
 def fresh_limits():
     cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
