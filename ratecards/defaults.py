@@ -1,18 +1,29 @@
 """The shipped default data, loaded by `migrate` (see RatecardsConfig.ready).
 
-Each piece (the market mapping, then each card of `data/ratecards/manifest.json`) is loaded once ever:
-a SeedRecord remembers it, so a later migrate neither duplicates it nor brings back something an admin
-deleted on purpose. The cards go through the same importer as an admin's upload, published, with the
-rules the manifest gives for them.
+Each piece (the market mapping, then each card of `data/ratecards/manifest.json`) is loaded once, and a
+SeedRecord remembers it with a fingerprint of its shipped files, so a later migrate neither duplicates it
+nor brings back something an admin deleted on purpose. The cards go through the same importer as an
+admin's upload, published, with the rules the manifest gives for them.
+
+When a release ships different data for a piece a site already has (the fingerprint differs, or the
+record comes from a release that kept none), the next migrate corrects the site:
+
+* a card arrives as a NEW published card that supersedes the one the seeding loaded (a published card
+  never changes, and quotes priced on the old one keep it). A card an admin made or corrected for that
+  currency and date wins: it is left alone. Same figures and rules: nothing is written.
+* mapping rows that an earlier release shipped and that are listed in `calling-codes-superseded.csv` are
+  replaced by the current shipped row of the same prefix and dates, where the database still holds them
+  exactly as shipped (a row an admin changed or deleted stays as the admin left it).
 
 This runs after every `migrate`, at test database set-up and after every TransactionTestCase flush, so it
-must stay fast: bulk inserts, a handful of queries per piece.
+must stay fast: one query when nothing changed, bulk inserts, a handful of queries per piece.
 """
 
 from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import io
 import json
 import logging
@@ -25,6 +36,7 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 
 from ratecards.models import (
     AgentTokenRate,
+    CardStatus,
     FreeServiceScope,
     Market,
     MarketMapping,
@@ -38,6 +50,7 @@ log = logging.getLogger(__name__)
 
 DATA = Path(__file__).resolve().parent / "data"
 CALLING_CODES = DATA / "calling-codes.csv"
+SUPERSEDED_CALLING_CODES = DATA / "calling-codes-superseded.csv"
 CARDS = DATA / "ratecards"
 MANIFEST = CARDS / "manifest.json"
 MAPPING_SEED = "mapping"
@@ -58,20 +71,26 @@ def load_after_migrate(sender, **kwargs) -> None:
 
 
 def load_defaults(verbosity: int = 1) -> None:
-    done = set(SeedRecord.objects.values_list("name", flat=True))
+    records = {record.name: record for record in SeedRecord.objects.all()}
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
-    if MAPPING_SEED not in done:
+    mapping = records.get(MAPPING_SEED)
+    if mapping is None:
         load_mapping(manifest)
+    elif mapping.version != mapping_fingerprint():
+        correct_mapping(mapping)
     for entry in manifest:
-        if card_seed_name(entry) not in done:
+        record = records.get(card_seed_name(entry))
+        if record is None:
             load_card(entry, verbosity=verbosity)
-    if CREDIT_SEED not in done:
+        elif record.version != card_fingerprint(entry):
+            correct_card(entry, record, verbosity=verbosity)
+    if CREDIT_SEED not in records:
         from plans.models import load_credit_table
 
         with transaction.atomic():
             load_credit_table()
             SeedRecord.objects.create(name=CREDIT_SEED)
-    if AGENT_RATE_SEED not in done:
+    if AGENT_RATE_SEED not in records:
         with transaction.atomic():
             AgentTokenRate.objects.get_or_create(
                 currency=AGENT_RATE["currency"], effective_from=AGENT_RATE["effective_from"], defaults=AGENT_RATE)
@@ -101,13 +120,33 @@ def card_seed_name(entry: dict) -> str:
     return f"card:{entry['id']}"
 
 
+@functools.cache  # the shipped files do not change while the process runs
+def _file_digest(path: Path) -> bytes:
+    return hashlib.sha256(path.read_bytes()).digest() if path.exists() else b""
+
+
+def card_fingerprint(entry: dict) -> str:
+    """What a shipped card is made of: its manifest entry (rules, provenance) and its files' bytes."""
+    digest = hashlib.sha256(json.dumps(entry, sort_keys=True).encode())
+    for name in (entry["rates_file"], entry.get("tiers_file")):
+        if name:
+            digest.update(_file_digest(CARDS / name))
+    return digest.hexdigest()[:32]
+
+
+def mapping_fingerprint() -> str:
+    digest = hashlib.sha256(_file_digest(CALLING_CODES))
+    digest.update(_file_digest(SUPERSEDED_CALLING_CODES))
+    return digest.hexdigest()[:32]
+
+
 # --- Markets and the mapping ----------------------------------------------------------------------------
 
 
 def load_mapping(manifest: list[dict]) -> None:
     """Markets (every market of the calling-code table, of any shipped card, and Other) and the dated
     rules of Meta's calling-code table."""
-    rows = list(csv.DictReader(io.StringIO(CALLING_CODES.read_text(encoding="utf-8"))))
+    rows = _mapping_rows(CALLING_CODES)
     names = {row["market"] for row in rows} | {"Other"}
     for entry in manifest:
         names |= _markets_of_card(entry)
@@ -126,8 +165,43 @@ def load_mapping(manifest: list[dict]) -> None:
             )
             for row in rows
         )
-        SeedRecord.objects.create(name=MAPPING_SEED)
+        SeedRecord.objects.create(name=MAPPING_SEED, version=mapping_fingerprint())
         _catalog_changed()
+
+
+def correct_mapping(record: SeedRecord) -> None:
+    """Replace the rows an earlier release shipped and this one corrects (calling-codes-superseded.csv)
+    by this release's row of the same prefix and dates, where the database still has them as shipped."""
+    current = {_rule_key(row): row for row in _mapping_rows(CALLING_CODES)}
+    superseded = _mapping_rows(SUPERSEDED_CALLING_CODES) if SUPERSEDED_CALLING_CODES.exists() else []
+    with transaction.atomic():
+        ids = _ensure_markets({row["market"] for row in current.values()} | {"Other"})
+        changed = False
+        for old in superseded:
+            stored = MarketMapping.objects.filter(
+                market__name=old["market"], country=old["country"], iso2=old["iso2"],
+                calling_code=old["calling_code"], prefix=old["prefix"],
+                effective_from=_date_or_none(old["effective_from"]), effective_to=_date_or_none(old["effective_to"]),
+                note=old["note"],
+            )
+            new = current.get(_rule_key(old))
+            if new is None:
+                changed |= stored.delete()[0] > 0
+            else:
+                changed |= stored.update(market_id=ids[new["market"]], country=new["country"], iso2=new["iso2"],
+                                         calling_code=new["calling_code"], note=new["note"]) > 0
+        record.version = mapping_fingerprint()
+        record.save(update_fields=["version"])
+        if changed:
+            _catalog_changed()
+
+
+def _mapping_rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def _rule_key(row: dict[str, str]) -> tuple[str, str, str]:
+    return (row["prefix"], row["effective_from"], row["effective_to"])
 
 
 def _markets_of_card(entry: dict) -> frozenset[str]:
@@ -172,33 +246,83 @@ def manifest_rules(rules: dict) -> dict:
 def load_card(entry: dict, verbosity: int = 1) -> None:
     """Import one shipped card, published. A card an admin already made for that currency and date
     wins: the shipped one is then skipped (and remembered as loaded)."""
-    from ratecards.importer import ImportRefused, import_card
-
-    name = card_seed_name(entry)
     taken = RateCard.objects.filter(currency=entry["currency"], effective_from=entry["effective_from"]).exists()
     with transaction.atomic():
+        card = None
         if not taken:
-            # A card needs its markets even if the mapping was loaded by an older release.
-            _ensure_markets(_markets_of_card(entry))
-            tiers_file = entry.get("tiers_file")
-            try:
-                import_card(
-                    (CARDS / entry["rates_file"]).read_bytes(),
-                    (CARDS / tiers_file).read_bytes() if tiers_file else None,
-                    currency=entry["currency"],
-                    effective_from=date.fromisoformat(entry["effective_from"]),
-                    publish=True,
-                    source=entry["provenance"],
-                    notes=f"Shipped default card {entry['id']}.\nProvenance: {entry['provenance']}\n"
-                    f"Reliability: {entry['reliability']}",
-                    rules=manifest_rules(entry["rules"]),
-                    rates_name=entry["rates_file"],
-                    tiers_name=tiers_file or "tiers.csv",
-                )
-            except ImportRefused as refused:
-                # Not remembered as loaded: the next migrate tries again once the mapping is fixed.
-                log.warning("Shipped card %s not loaded:\n%s", entry["id"], refused)
-                if verbosity:
-                    print(f"Shipped card {entry['id']} not loaded:\n{refused}", file=sys.stderr)
+            card = _import_shipped(entry, verbosity)
+            if card is None:
+                return  # not remembered as loaded: the next migrate tries again once the mapping is fixed
+        SeedRecord.objects.create(name=card_seed_name(entry), version=card_fingerprint(entry), card=card)
+
+
+def correct_card(entry: dict, record: SeedRecord, verbosity: int = 1) -> None:
+    """This release ships other data for a card the site has: a new published card supersedes the one
+    the seeding loaded, if that one is still the published card of its date (not an admin's correction).
+    A draft an admin is working on for that date is never replaced: the correction waits for it."""
+    loaded = _loaded_card(entry, record)
+    if loaded is not None and RateCard.objects.filter(
+        currency=entry["currency"], effective_from=entry["effective_from"], status=CardStatus.DRAFT
+    ).exists():
+        message = (f"Shipped card {entry['id']} changed, but a draft for {entry['currency']} {entry['effective_from']} "
+                   "is being edited: publish or delete it, then migrate again to load the corrected card.")
+        log.warning(message)
+        if verbosity:
+            print(message, file=sys.stderr)
+        return
+    with transaction.atomic():
+        if loaded is not None:
+            card = _import_shipped(entry, verbosity)
+            if card is None:
                 return
-        SeedRecord.objects.create(name=name)
+            record.card = card
+        record.version = card_fingerprint(entry)
+        record.save(update_fields=["version", "card"])
+
+
+def _loaded_card(entry: dict, record: SeedRecord) -> RateCard | None:
+    """The published card this piece of shipped data put there, if it is still the one in force for its
+    date. A record from a release that kept no card (version empty) is matched by the notes every
+    shipped card starts with; an admin's correction starts with "Correction of"."""
+    if record.card_id is not None:
+        card = record.card
+    elif not record.version:
+        card = RateCard.objects.filter(
+            currency=entry["currency"], effective_from=entry["effective_from"],
+            notes__startswith=f"Shipped default card {entry['id']}.\n",
+        ).order_by("-pk").first()
+    else:
+        return None  # loaded by this scheme and since deleted: an admin's choice
+    if card is None or card.status != CardStatus.PUBLISHED:
+        return None
+    return card
+
+
+def _import_shipped(entry: dict, verbosity: int) -> RateCard | None:
+    """The shipped card imported and published (a correction when a published card of the date has other
+    figures; nothing new when it has the same), or None when the importer refused it."""
+    from ratecards.importer import ImportRefused, import_card
+
+    # A card needs its markets even if the mapping was loaded by an older release.
+    _ensure_markets(_markets_of_card(entry))
+    tiers_file = entry.get("tiers_file")
+    try:
+        report = import_card(
+            (CARDS / entry["rates_file"]).read_bytes(),
+            (CARDS / tiers_file).read_bytes() if tiers_file else None,
+            currency=entry["currency"],
+            effective_from=date.fromisoformat(entry["effective_from"]),
+            publish=True,
+            source=entry["provenance"],
+            notes=f"Shipped default card {entry['id']}.\nProvenance: {entry['provenance']}\n"
+            f"Reliability: {entry['reliability']}",
+            rules=manifest_rules(entry["rules"]),
+            rates_name=entry["rates_file"],
+            tiers_name=tiers_file or "tiers.csv",
+        )
+    except ImportRefused as refused:
+        log.warning("Shipped card %s not loaded:\n%s", entry["id"], refused)
+        if verbosity:
+            print(f"Shipped card {entry['id']} not loaded:\n{refused}", file=sys.stderr)
+        return None
+    return report.card

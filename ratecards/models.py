@@ -409,10 +409,19 @@ class AgentTokenRate(models.Model):
 
 class SeedRecord(models.Model):
     """Which pieces of the shipped default data were loaded, so a later migrate never reloads
-    something an admin deliberately deleted."""
+    something an admin deliberately deleted; and which version of them, so that a release shipping
+    corrected data corrects a deployed site (see ratecards.defaults)."""
 
     name = models.CharField(max_length=100, unique=True)
     loaded_at = models.DateTimeField(auto_now_add=True)
+    version = models.CharField(
+        max_length=64, blank=True, help_text="Fingerprint of the shipped files loaded; empty: loaded by a release "
+        "that kept none."
+    )
+    card = models.ForeignKey(
+        RateCard, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The card this piece loaded: a later shipped correction supersedes this card only.",
+    )
 
     def __str__(self) -> str:
         return self.name

@@ -138,10 +138,13 @@ def test_merging_adds_to_the_same_country_and_appends_the_others():
 def test_comparisons_are_the_latest_card_of_each_other_rule_set():
     catalog = Catalog()
     names = lambda on: [f"{l.currency} {l.effective_from}" for l in comparison_listings(catalog, "USD", on)]  # noqa: E731
-    assert names(date(2026, 11, 22)) == ["USD 2024-11-01", "USD 2026-04-01"]
+    names_inr = lambda on: [f"{l.currency} {l.effective_from}" for l in comparison_listings(catalog, "INR", on)]  # noqa: E731
+    # USD 2026-07-01 (Meta's own file) is the latest card of the rules before 2026-10-01.
+    assert names(date(2026, 11, 22)) == ["USD 2024-11-01", "USD 2026-07-01"]
     assert names(date(2025, 8, 1)) == ["USD 2024-11-01", "USD 2026-10-01"]
-    assert names(date(2025, 1, 15)) == ["USD 2026-04-01", "USD 2026-10-01"]
-    assert comparison_listings(catalog, "INR", date(2026, 11, 22)) == []
+    assert names(date(2025, 1, 15)) == ["USD 2026-07-01", "USD 2026-10-01"]
+    # INR 2026-10-01 (service charged) compares with INR 2025-10-01, the only card of the earlier rules.
+    assert names_inr(date(2026, 11, 22)) == ["INR 2025-10-01"]
     assert comparison_listings(catalog, "INR", date(2024, 1, 1)) == []
 
 

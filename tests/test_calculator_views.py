@@ -104,14 +104,14 @@ def test_the_full_page_shows_the_engines_total_and_both_charts(client):
     assert f"${expected:,}" in html
     assert 'id="comparison-chart"' in html and 'id="comparison-figure"' in html
     assert 'id="tier-chart"' in html and 'id="tier-figure"' in html
-    assert "USD 2026-10-01" in html and "USD 2024-11-01" in html and "USD 2026-04-01" in html
+    assert "USD 2026-10-01" in html and "USD 2024-11-01" in html and "USD 2026-07-01" in html
     assert ">India<" in html.replace('<span class="visually-hidden">billed as </span>', "")
 
 
 def test_the_comparison_shows_each_regime_and_the_difference(client):
     response = client.get("/?" + query([INDIA]))
     page = response.context["page"]
-    assert [r.card.name for r in page.regimes] == ["USD 2026-10-01", "USD 2024-11-01", "USD 2026-04-01"]
+    assert [r.card.name for r in page.regimes] == ["USD 2026-10-01", "USD 2024-11-01", "USD 2026-07-01"]
     assert [r.title for r in page.regimes] == [
         "Per message, service charged", "Per conversation", "Per message, service free, utility free in open chats"]
     current = page.regimes[0].result.total
@@ -240,17 +240,26 @@ def test_the_currencies_offered_are_those_with_a_card_on_the_date(client):
         return re.findall(r'<option value="(\w+)"', select)
 
     assert options("2025-01-15") == ["USD"]
-    assert options("2026-08-01") == ["EUR", "INR", "USD"]
+    assert options("2026-06-30") == ["INR", "USD"]
+    assert options("2026-08-01") == ["COP", "EUR", "INR", "USD"]  # Meta's COP cards from 2026-07-01
     response = client.get("/?" + query([{"country": "IN", "utility": "1000"}], on="2025-01-15", currency="EUR"))
     assert "there is no EUR rate card on that date" in field_error(response, "id_currency")
     assert response.context["page"].result.card.name == "USD 2024-11-01"
 
 
-def test_inr_is_priced_with_the_inr_card_and_has_nothing_to_compare_with(client):
+def test_inr_is_priced_with_the_inr_card_of_the_date_and_compared_with_the_earlier_rules(client):
     response = client.get("/?" + query([{"country": "IN", "utility": "1000"}], currency="INR"))
     page = response.context["page"]
-    assert [r.card.name for r in page.regimes] == ["INR 2025-10-01"]
+    assert [r.card.name for r in page.regimes] == ["INR 2026-10-01", "INR 2025-10-01"]
     assert "₹" in response.content.decode()
+
+
+def test_cop_is_offered_and_priced_with_metas_cop_card(client):
+    response = client.get("/?" + query([{"country": "CO", "marketing": "1000"}], currency="COP"))
+    page = response.context["page"]
+    assert page.result.card.name == "COP 2026-10-01"
+    # cop-rates-2026-10-01.csv: "Colombia,COP,46.0227,..." -> 1000 x 46.0227 = 46,022.70 COP
+    assert shown_total(response) == Decimal("46022.70")
 
 
 def test_a_date_without_any_card_is_an_error_and_today_is_priced_meanwhile(client):

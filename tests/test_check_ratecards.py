@@ -37,11 +37,11 @@ def test_an_announcement_still_in_the_future_is_not_a_warning():
 
 
 def test_a_market_the_mapping_uses_but_the_card_does_not_price_is_named():
-    # The INR card of 2025-10-01 predates the markets made standalone in 2026.
-    code, _, err = run("--currency", "INR", "--on", "2026-11-22")
+    # The EUR card of 2026-07-01 predates the markets made standalone on 2026-10-01.
+    code, _, err = run("--currency", "EUR", "--on", "2026-11-22")
     assert code == 1
-    assert "HK to Hong Kong" in err
-    assert "KZ to Kazakhstan" in err
+    assert "KZ to Kazakhstan" in err and "BD to Bangladesh" in err
+    assert "HK to Hong Kong" not in err  # standalone from 2026-07-01: the EUR card prices it
 
 
 def test_a_due_draft_card_is_an_announcement():

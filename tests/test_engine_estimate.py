@@ -182,10 +182,11 @@ def test_marketing_to_north_america_is_warned_about_unless_the_line_is_canada():
 
 
 def test_international_authentication_without_a_rate_is_warned_about():
-    result = priced(SERVICE_CHARGED, EstimateLine(country="BD", authentication=D(100)),
+    # usd-rates-2026-10-01.csv: "Hong Kong,USD,0.0732,0.0260,0.0260,n/a,0.0260"
+    result = priced(SERVICE_CHARGED, EstimateLine(country="HK", authentication=D(100)),
                     business_country="GB", auth_international=True)
-    assert result.by_category["authentication"] == 100 * D("0.0037")
-    assert result.warnings == ("USD 2026-10-01 has no authentication-international rate for Bangladesh: "
+    assert result.by_category["authentication"] == 100 * D("0.0260")
+    assert result.warnings == ("USD 2026-10-01 has no authentication-international rate for Hong Kong: "
                                "its authentication is priced at the authentication rate",)
 
 

@@ -261,10 +261,10 @@ def test_replay_warnings_name_the_market_and_the_rule():
     assert result.warnings == ("no utility rate for India: 1 utility message priced at 0",
                                "North America: Meta has not delivered marketing templates to US phone numbers "
                                "since 2025-04-01")
-    bangladesh = play(SERVICE_CHARGED, template(at(0), "authentication", "+8801712345678"),
-                      business_country="GB", auth_international=True)
-    assert bangladesh.warnings == ("no authentication-international rate for Bangladesh: its authentication is "
-                                   "priced at the authentication rate",)
+    hong_kong = play(SERVICE_CHARGED, template(at(0), "authentication", "+85251234567"),
+                     business_country="GB", auth_international=True)
+    assert hong_kong.warnings == ("no authentication-international rate for Hong Kong: its authentication is "
+                                  "priced at the authentication rate",)
 
 
 def test_marketing_lite_is_billed_as_marketing():

@@ -19,7 +19,7 @@ RESOLUTION_TABLE = [
     ("+263 77 123 4567", "2025-10-01", "Rest of Africa", "ZW", "263"),
     ("+852 5123 4567", "2026-06-30", "Rest of Asia Pacific", "HK", "852"),
     ("+852 5123 4567", "2026-07-01", "Hong Kong", "HK", "852"),
-    ("+7 701 123 4567", "2026-09-30", "Rest of Central & Eastern Europe", "KZ", "77"),
+    ("+7 701 123 4567", "2026-09-30", "Other", "KZ", "77"),  # not listed by Meta before 2026-10-01
     ("+7 701 123 4567", "2026-10-01", "Kazakhstan", "KZ", "77"),
     ("+7 912 345 6789", "2026-10-01", "Russia", "RU", "7"),
     ("+30 210 123 4567", "2026-11-01", "Rest of Central & Eastern Europe", "GR", "30"),
