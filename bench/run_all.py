@@ -17,6 +17,7 @@ BENCHES = [
     ["bench_usage_ingest.py"],
     ["bench_usage_memory.py"],
     ["bench_usage_dashboard.py"],
+    ["bench_usage_export.py"],
     ["hostile_load.py"],
 ]
 
