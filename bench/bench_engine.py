@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from calculator.engine import (  # noqa: E402
     AssumptionOverrides, EstimateLine, EstimateRequest, Event, ReplayRequest, estimate, replay,
 )
-from ratecards.markets import OTHER  # noqa: E402
+from calculator.engine.markets import OTHER  # noqa: E402
 from tests.engine_fixtures import load_card, market_map_of_day  # noqa: E402
 
 CARD = "usd-2026-10-01"

@@ -22,7 +22,7 @@ from calculator.engine.limits import (MAX_AGENT_TOKENS, MAX_COMPARE_DATES, MAX_C
                                       MAX_REPLAY_EVENT_CARDS)
 from calculator.engine.replay import LAST_DAY, TEMPLATE_CATEGORIES
 from pricing_site.edge import first_unstorable
-from ratecards.markets import InvalidPhoneNumber, read_phone
+from calculator.engine.markets import InvalidPhoneNumber, read_phone
 
 COUNT_FIELDS = ("marketing", "utility", "authentication", "service")
 SHARE_FIELDS = ("utility_in_service_window", "free_entry_point")

@@ -16,7 +16,7 @@ from calculator.engine.agent import AgentRate
 from calculator.engine.cards import CardInfo, CardSnapshot, Rules, Tier
 from calculator.engine.replay import market_maps_by_period
 from ratecards import catalog as ratecard_catalog
-from ratecards.markets import MappingRule, MarketMap
+from calculator.engine.markets import MappingRule, MarketMap
 from ratecards.models import RULE_FIELDS, AgentTokenRate, CardStatus, Market, PricingModel, RateCard
 
 

@@ -19,7 +19,7 @@ from calculator.mixes import MIXES
 from calculator.paste import PasteForm, PasteResult
 from calculator.pricing import market_map_for
 from calculator.regimes import Regime, price_regimes
-from ratecards.markets import MarketMap
+from calculator.engine.markets import MarketMap
 
 FREE_LABELS = {
     "service_window": "free inside the customer's 24-hour window",

@@ -18,7 +18,7 @@ from django.http import QueryDict
 
 from calculator.engine.limits import MAX_PASTED_NUMBERS
 from calculator.forms import PREFIX, LineForm, country_code, country_names, with_management
-from ratecards.markets import InvalidPhoneNumber, MarketMap
+from calculator.engine.markets import InvalidPhoneNumber, MarketMap
 
 MAX_NUMBERS = MAX_PASTED_NUMBERS
 MAX_PASTE_CHARS = 2_000_000  # a CSV export's rows, with more columns than the number

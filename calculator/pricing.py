@@ -14,7 +14,7 @@ from calculator.engine.cards import CardSnapshot
 from calculator.engine.estimate import EstimateRequest, EstimateResult, LineError, estimate
 from calculator.engine.staleness import stale_rules
 from calculator.engine.replay import Event, EventError, ReplayRequest, ReplayResult, replay
-from ratecards.markets import InvalidPhoneNumber, MarketMap, UnknownCountry
+from calculator.engine.markets import InvalidPhoneNumber, MarketMap, UnknownCountry
 
 Problems = list[tuple[str, str]]
 

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from ratecards.markets import MappingRule, MarketMap
+from calculator.engine.markets import MappingRule, MarketMap
 from ratecards.models import AgentTokenRate, CatalogVersion, Market, MarketMapping, RateCard
 
 _lock = threading.Lock()

@@ -14,7 +14,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ratecards.markets import MappingRule
+from calculator.engine.markets import MappingRule
 
 RATE_MAX_DIGITS = 12
 RATE_DECIMALS = 4

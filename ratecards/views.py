@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from pricing_site.api import api_errors, public_api
 from ratecards import catalog
-from ratecards.markets import InvalidPhoneNumber, UnknownCountry
+from calculator.engine.markets import InvalidPhoneNumber, UnknownCountry
 
 
 def parse_iso_date(text: str) -> date:

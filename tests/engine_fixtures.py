@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from calculator.engine import CATEGORIES, TIERED, CardSnapshot, Rules, Tier, market_maps_by_period
-from ratecards.markets import MappingRule, MarketMap
+from calculator.engine.markets import MappingRule, MarketMap
 
 DATA = Path(__file__).resolve().parent.parent / "ratecards" / "data"
 CARDS = DATA / "ratecards"

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from ratecards import catalog
-from ratecards.markets import InvalidPhoneNumber, UnknownCountry
+from calculator.engine.markets import InvalidPhoneNumber, UnknownCountry
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from django.http import QueryDict
 
 from calculator.engine.replay import UTC, Event, ReplayRequest, replay
 from ratecards import catalog
-from ratecards.markets import country_of_digits
+from calculator.engine.markets import country_of_digits
 from tests.engine_fixtures import load_card, market_map_of_day
 from usage.ingest import ingest
 from usage.models import Message, Workspace

@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from calculator.cards import Catalog, NoCard
 from calculator.engine.cards import CATEGORIES, CardSnapshot, tier_group
 from calculator.pricing import market_map_for
-from ratecards.markets import OTHER, MarketMap
+from calculator.engine.markets import OTHER, MarketMap
 
 from .models import CURRENCY, Outcome, money_to_units
 

@@ -22,7 +22,7 @@ from calculator.engine.cards import CardSnapshot
 from calculator.engine.replay import Event, EventError, ReplayRequest, ReplayResult, replay
 from calculator.pricing import market_map_for
 from calculator.regimes import describe_rules
-from ratecards.markets import calling_code_of
+from calculator.engine.markets import calling_code_of
 
 from .models import CURRENCY, Message, MonthSummary, Workspace
 from .store import month_start_ts

@@ -15,7 +15,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Mapping
 
-from ratecards.markets import MarketMap
+from calculator.engine.markets import MarketMap
 
 CATEGORIES = ("marketing", "utility", "authentication", "authentication_international", "service")
 TIERED = ("utility", "authentication", "authentication_international")

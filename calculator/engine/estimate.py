@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Mapping
 
-from ratecards.markets import InvalidPhoneNumber, MarketMap, UnknownCountry
+from calculator.engine.markets import InvalidPhoneNumber, MarketMap, UnknownCountry
 
 from .agent import AgentCharge, AgentRate, agent_charge
 from .cards import CATEGORIES, TIERED, CardInfo, CardSnapshot, Rules, Tier, recipient_abroad

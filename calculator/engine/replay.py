@@ -21,7 +21,7 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Callable, Iterable, Mapping, Sequence
 
-from ratecards.markets import InvalidPhoneNumber, MappingRule, MarketMap, calling_code_of
+from calculator.engine.markets import InvalidPhoneNumber, MappingRule, MarketMap, calling_code_of
 
 from .cards import CATEGORIES, CardInfo, CardSnapshot, Tier, recipient_abroad, tier_group
 from .estimate import NORTH_AMERICA, US_MARKETING_PAUSED_FROM, US_MARKETING_WARNING, moved_warning
