@@ -1,4 +1,4 @@
-"""The JSON API v1 (spec/api.md): estimate and replay over the same engine as the calculator.
+"""The JSON API v1 (docs/api.md): estimate and replay over the same engine as the calculator.
 
 Each view parses and validates the whole body first (every offending field is named in one 400),
 then loads the cards at one catalogue version and runs the engine.

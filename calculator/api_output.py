@@ -1,4 +1,4 @@
-"""Engine results as the JSON API's documented shapes (spec/api.md): amounts are decimal strings
+"""Engine results as the JSON API's documented shapes (docs/api.md): amounts are decimal strings
 rounded to the currency's minor unit (by the engine's one rounding helper), counts are numbers."""
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ already rounded for display (so a bar's hover shows the same cents as the tables
 Speed: an update must come back within 150 ms, and validating a figure in graph_objects costs more
 than everything else in the request (50-150 ms here for the tier chart alone). So traces and layout are
 written as the plain dicts of Plotly's figure schema, with hand-placed axes instead of make_subplots,
-and handed to ``go.Figure(..., _validate=False)``; tests/test_calculator_charts.py builds every figure
-again with validation on, so a property Plotly does not know fails the tests instead of the page.
+and handed to ``go.Figure(..., _validate=False)``; tests/test_calculator_parts.py
+(test_the_figures_are_valid_plotly_and_show_the_rounded_amounts) builds every figure again with
+validation on, so a property Plotly does not know fails the tests instead of the page.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The same mix under every pricing regime: the card in force, the old conversation-based card, and
 the latest card of each other rule set (grouped by their rules, not by date).
 
-A "regime" is a set of rules (pricing-rules.md, "The rules of a card"): cards that share rules differ
+A "regime" is a set of rules (docs/pricing-rules.md, "The rules of a card"): cards that share rules differ
 only in prices, so the latest of them stands for the group. Comparisons may be later than the date
 asked for: they show what the same month costs under rules announced for later.
 """
@@ -88,7 +88,7 @@ def regime_title(rules: Rules) -> str:
 
 
 def describe_rules(rules: Rules) -> tuple[str, ...]:
-    """A card's rules as a newcomer reads them (pricing-rules.md, "The rules of a card")."""
+    """A card's rules as a newcomer reads them (docs/pricing-rules.md, "The rules of a card")."""
     found = []
     if rules.per_conversation:
         found.append(f"Billed per {rules.conversation_hours}-hour conversation: further templates of the same "

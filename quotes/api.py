@@ -1,4 +1,4 @@
-"""POST /api/v1/quotes (spec/api.md): an estimate request plus the quote's fields, answered 201.
+"""POST /api/v1/quotes (docs/api.md): an estimate request plus the quote's fields, answered 201.
 
 Callers: a signed-in session (with Django's CSRF header) or an API key (``Authorization: Bearer``).
 Nobody, a bad key or a failed CSRF check: 401 (403 for CSRF); signed in without a sales role: 403.

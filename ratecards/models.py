@@ -157,7 +157,7 @@ class RateCard(models.Model):
     pricing_model = models.CharField(max_length=12, choices=PricingModel.choices)
     status = models.CharField(max_length=12, choices=CardStatus.choices, default=CardStatus.DRAFT)
 
-    # The rules of the card (see pricing-rules.md): settings an admin can change, never derived from the date.
+    # The rules of the card (see docs/pricing-rules.md): settings an admin can change, never derived from the date.
     conversation_hours = models.PositiveSmallIntegerField(default=24, help_text="Conversation-based cards only.")
     service_window_hours = models.PositiveSmallIntegerField(default=24)
     free_entry_point_hours = models.PositiveSmallIntegerField(default=72)

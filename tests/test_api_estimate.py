@@ -1,4 +1,4 @@
-"""POST /api/v1/estimate: the contract in spec/api.md, and every validation message."""
+"""POST /api/v1/estimate: the contract in docs/api.md, and every validation message."""
 
 import json
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""The monthly estimate (pricing-rules.md, "Estimating a month from a message mix"), on the shipped cards."""
+"""The monthly estimate (docs/pricing-rules.md, "Estimating a month from a message mix"), on the shipped cards."""
 
 from datetime import date
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""Exact timelines (pricing-rules.md, "Exact rules, event by event"), on the shipped cards."""
+"""Exact timelines (docs/pricing-rules.md, "Exact rules, event by event"), on the shipped cards."""
 
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal

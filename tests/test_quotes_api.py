@@ -1,4 +1,4 @@
-"""POST /api/v1/quotes: the contract in spec/api.md, keys and sessions, and every validation message."""
+"""POST /api/v1/quotes: the contract in docs/api.md, keys and sessions, and every validation message."""
 
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ class IngestReport:
             self.errors.append({"line": line, "message": message})
 
     def as_json(self) -> dict:
-        """The command's `--json` output (api.md): months, skipped, errors."""
+        """The command's `--json` output (docs/api.md): months, skipped, errors."""
         return {
             "months": {key: totals.as_json() for key, totals in self.months.items()},
             "skipped": self.skipped,

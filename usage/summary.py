@@ -78,7 +78,7 @@ class MonthTotals(Counts):
     unpriced: int = 0
 
     def as_json(self, currency: str | None = None) -> dict:
-        """The command's month (api.md): all, free, paid, charge (rounded) and by_category, plus more."""
+        """The command's month (docs/api.md): all, free, paid, charge (rounded) and by_category, plus more."""
         currency = currency or self.currency
         return {
             **super().as_json(currency),

@@ -1,4 +1,4 @@
-"""A month's cost from a message mix (pricing-rules.md, "Estimating a month from a message mix").
+"""A month's cost from a message mix (docs/pricing-rules.md, "Estimating a month from a message mix").
 
 Users know monthly volumes, not timelines, so an estimate works on expected counts (fractional
 Decimals): each line's messages are split into free and charged by the assumptions and the card's rules,

@@ -1,4 +1,4 @@
-"""Exact timelines, event by event (pricing-rules.md, "Exact rules, event by event").
+"""Exact timelines, event by event (docs/pricing-rules.md, "Exact rules, event by event").
 
 A replay walks every event in time order, keeps each user's windows (customer service, free entry
 point, open conversations) and the business's monthly counts (free service allowance, volume tiers per

@@ -1,4 +1,4 @@
-"""`python manage.py ingest_webhooks FILE [--workspace W] [--json] [--progress]` (api.md, "Command line")."""
+"""`python manage.py ingest_webhooks FILE [--workspace W] [--json] [--progress]` (docs/api.md, "Command line")."""
 
 from __future__ import annotations
 
