@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from calculator import api_input, api_output
-from calculator.cards import Catalog
+from ratecards.snapshots import Catalog
 from calculator.openapi import openapi_document
 from calculator.pricing import PricedDate, default_comparison, price_on_dates, replay_events
 from pricing_site.api import api_errors, public_api

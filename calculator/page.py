@@ -10,7 +10,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from calculator import charts
-from calculator.cards import Catalog, NoCard
+from ratecards.snapshots import Catalog, NoCard
 from calculator.engine.cards import CATEGORIES
 from calculator.engine.estimate import EstimateResult, TierStatus
 from calculator.engine.money import ZERO

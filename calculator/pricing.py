@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timezone
 
 from calculator import timezones
-from calculator.cards import Catalog, NoCard
+from ratecards.snapshots import Catalog, NoCard
 from calculator.engine.cards import CardSnapshot
 from calculator.engine.estimate import EstimateRequest, EstimateResult, LineError, estimate
 from calculator.engine.staleness import stale_rules

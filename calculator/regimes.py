@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from calculator.cards import CardListing, Catalog
+from ratecards.snapshots import CardListing, Catalog
 from calculator.engine.cards import Rules
 from calculator.engine.estimate import EstimateRequest, EstimateResult
 from calculator.engine.money import ZERO, round_money

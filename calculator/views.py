@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from calculator.cards import Catalog
+from ratecards.snapshots import Catalog
 from calculator.engine.money import round_money
 from calculator.forms import PREFIX, CalculatorInput, LineForm, canonical_query, read_calculator, with_management
 from calculator.page import Page, build_page

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.auth import api_caller
 from calculator import api_input
 from calculator.api import api_errors, read_body
-from calculator.cards import Catalog
+from ratecards.snapshots import Catalog
 from plans.models import PricePlan, is_currency_code
 from quotes.access import can_quote
 from quotes.build import price_quote

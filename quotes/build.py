@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from calculator.api_output import count, estimates_json, stale_rules_json
-from calculator.cards import Catalog
+from ratecards.snapshots import Catalog
 from calculator.engine.cards import CATEGORIES
 from calculator.engine.estimate import EstimateResult
 from calculator.engine.money import ZERO, round_money

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from calculator.cards import Catalog
+from ratecards.snapshots import Catalog
 from quotes.build import price_quote
 from quotes.charts import bar_chart, comparison_groups
 from quotes.models import Quote

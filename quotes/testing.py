@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Group, Permission, User
 
-from calculator.cards import Catalog
+from ratecards.snapshots import Catalog
 from calculator.engine.estimate import Assumptions, EstimateLine, EstimateRequest
 from plans.models import PlanTerms, PricePlan
 from quotes.build import price_quote

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from calculator.cards import Catalog
+from ratecards.snapshots import Catalog
 from calculator.forms import read_calculator
 from quotes import exports
 from quotes.access import quote_for, sales_required, sees_all, shared_quote

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import pytest
 from django.http import QueryDict
 
-from calculator.cards import Catalog
+from ratecards.snapshots import Catalog
 from calculator.charts import tier_figure
 from calculator.engine.estimate import EstimateLine, EstimateRequest, estimate
 from calculator.engine.limits import OverBudget

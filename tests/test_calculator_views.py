@@ -14,7 +14,7 @@ import pytest
 from django.http import QueryDict
 from django.utils.html import escape
 
-from calculator.cards import Catalog
+from ratecards.snapshots import Catalog
 from calculator.engine.estimate import AssumptionOverrides, Assumptions, EstimateLine, EstimateRequest
 from calculator.engine.money import round_money
 from calculator.mixes import MIXES

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from calculator.cards import Catalog
+from ratecards.snapshots import Catalog
 from calculator.engine.estimate import EstimateLine, EstimateRequest
 from calculator.pricing import PricedDate, price_on_dates
 from ratecards.models import RateCard

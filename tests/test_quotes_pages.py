@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from calculator.cards import Catalog
+from ratecards.snapshots import Catalog
 from calculator.engine.estimate import EstimateLine, EstimateRequest
 from calculator.engine.money import round_money
 from calculator.pricing import PricedDate, price_on_dates

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from calculator.cards import Catalog
+from ratecards.snapshots import Catalog
 from calculator.engine.replay import Event, ReplayRequest, replay
 from ratecards.models import RateCard
 from usage.ingest import ingest

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from calculator.cards import Catalog
+from ratecards.snapshots import Catalog
 from calculator.engine.cards import CardInfo
 from calculator.engine.staleness import StaleRules, stale_rules
 from calculator.regimes import regime_title

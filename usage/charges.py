@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
-from calculator.cards import Catalog, NoCard
+from ratecards.snapshots import Catalog, NoCard
 from calculator.engine.cards import CATEGORIES, CardSnapshot, tier_group
 from calculator.pricing import market_map_for
 from calculator.engine.markets import OTHER, MarketMap

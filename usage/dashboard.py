@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from calculator.cards import Catalog
+from ratecards.snapshots import Catalog
 from calculator.engine.cards import tier_group
 from calculator.engine.money import round_money
 

@@ -12,7 +12,7 @@ from datetime import date
 
 from django.db import connection, transaction
 
-from calculator.cards import Catalog
+from ratecards.snapshots import Catalog
 
 from .charges import Pricer
 from .models import DailyUsage, Message, Workspace

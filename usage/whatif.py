@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from calculator.cards import CardListing, Catalog
+from ratecards.snapshots import CardListing, Catalog
 from calculator.engine.cards import CardSnapshot
 from calculator.engine.replay import Event, EventError, ReplayRequest, ReplayResult, replay
 from calculator.pricing import market_map_for

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from calculator.cards import Catalog
+from ratecards.snapshots import Catalog
 from calculator.engine.estimate import Assumptions, EstimateLine, EstimateRequest
 from calculator.engine.money import round_money
 from calculator.mixes import MIXES

@@ -14,7 +14,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from calculator.cards import Catalog
+from ratecards.snapshots import Catalog
 from calculator.engine.staleness import stale_rules
 from ratecards.models import CardStatus, MarketMapping, RateCard
 
