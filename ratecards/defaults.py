@@ -54,18 +54,18 @@ SUPERSEDED_CALLING_CODES = DATA / "calling-codes-superseded.csv"
 CARDS = DATA / "ratecards"
 MANIFEST = CARDS / "manifest.json"
 MAPPING_SEED = "mapping"
-CREDIT_SEED = "credit-table"
-# Meta Business Agent: USD 2.00 per million tokens from 2026-08-01 (pricing-rules.md). Migration 0004 seeds it
+# Meta Business Agent: USD 2.00 per million tokens from 2026-08-01 (docs/pricing-rules.md). Migration 0004 seeds it
 # on a real database; this reloads it after a flush (tests) under the same seed name.
 AGENT_RATE_SEED = "agent-rate:usd-2026-08-01"
 AGENT_RATE = {"currency": "USD", "effective_from": date(2026, 8, 1), "per_million_tokens": Decimal("2.0000"),
               "source": "Meta: messages written by Meta Business Agent, USD 2.00 per million tokens from 2026-08-01"}
+SEEDED_MODELS = (SeedRecord, Market, MarketMapping, RateCard, Rate, VolumeTier, AgentTokenRate)
 
 
 def load_after_migrate(sender, **kwargs) -> None:
     using = kwargs.get("using", DEFAULT_DB_ALIAS)
     # The importer reads and writes the default database; another alias is left alone.
-    if using != DEFAULT_DB_ALIAS or not _schema_is_current(kwargs.get("apps")):
+    if using != DEFAULT_DB_ALIAS or not schema_is_current(kwargs.get("apps"), SEEDED_MODELS):
         return
     load_defaults(verbosity=kwargs.get("verbosity", 1))
 
@@ -84,12 +84,6 @@ def load_defaults(verbosity: int = 1) -> None:
             load_card(entry, verbosity=verbosity)
         elif record.version != card_fingerprint(entry):
             correct_card(entry, record, verbosity=verbosity)
-    if CREDIT_SEED not in records:
-        from plans.models import load_credit_table
-
-        with transaction.atomic():
-            load_credit_table()
-            SeedRecord.objects.create(name=CREDIT_SEED)
     if AGENT_RATE_SEED not in records:
         with transaction.atomic():
             AgentTokenRate.objects.get_or_create(
@@ -97,15 +91,12 @@ def load_defaults(verbosity: int = 1) -> None:
             SeedRecord.objects.create(name=AGENT_RATE_SEED)
 
 
-def _schema_is_current(migrated_apps) -> bool:
-    """Whether the database has every column the current models write: after `migrate ratecards zero`,
+def schema_is_current(migrated_apps, models) -> bool:
+    """Whether the database has every column the given models write: after `migrate ratecards zero`,
     or a migrate back to an older state, there is nothing (or not enough) to load into."""
     if migrated_apps is None:
         return True
-    from plans.models import CreditRate, PricePlan
-
-    for model in (SeedRecord, Market, MarketMapping, RateCard, Rate, VolumeTier, PricePlan, CreditRate,
-                  AgentTokenRate):
+    for model in models:
         try:
             migrated = migrated_apps.get_model(model._meta.app_label, model._meta.model_name)
         except LookupError:

@@ -5,7 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from plans.defaults import load_defaults as load_plan_defaults
 from plans.models import CreditRate, PricePlan
+from ratecards.defaults import load_defaults as load_ratecard_defaults
 from ratecards.models import RateCard, SeedRecord
 
 pytestmark = pytest.mark.django_db
@@ -31,9 +33,8 @@ def test_todays_usd_card_is_the_2026_10_01_card():
 
 
 def test_a_piece_an_admin_deleted_is_not_loaded_again():
-    from ratecards.defaults import load_defaults
-
     PricePlan.objects.filter(name="example-credits").delete()
     assert SeedRecord.objects.filter(name="credit-table").exists()
-    load_defaults(verbosity=0)
+    load_ratecard_defaults(verbosity=0)
+    load_plan_defaults()
     assert not PricePlan.objects.filter(name="example-credits").exists()
