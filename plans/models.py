@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 
+from plans.pricing import TermsSnapshot
+
 CREDIT_TABLE = Path(__file__).resolve().parent.parent / "ratecards" / "data" / "credit-ratios-example.csv"
 
 
@@ -157,10 +159,8 @@ class PlanTerms(models.Model):
                         f"of {period_text(other.effective_from, other.effective_to)}: end those first."
                     )
 
-    def as_terms(self):
-        from plans.pricing import PlanTerms as Terms
-
-        return Terms(
+    def as_terms(self) -> TermsSnapshot:
+        return TermsSnapshot(
             markup_percent={category: getattr(self, name) for category, name in MARKUP_FIELDS.items()},
             fee_per_message=self.fee_per_message, fee_per_conversation=self.fee_per_conversation,
             fee_per_receptive_window=self.fee_per_receptive_window,

@@ -15,10 +15,10 @@ Three steps, each a function of frozen inputs:
      / service_messages_per_conversation); on a conversation card, messages = charged conversations x
      those figures, i.e. the messages behind them. Meta's own counts are used as they are.
 
-2. ``price_plan`` applies a money plan (``PlanTerms``): per category, Meta's cost plus the markup
-   (percent of Meta's cost), a fee per charged message and per conversation; utility inside the window
-   when the plan charges it (at the market's utility list rate plus the utility markup, plus the
-   message fee); a fee per receptive window; then the monthly platform fee, and the discount (percent)
+2. ``price_plan`` applies a money plan (``TermsSnapshot``, the pure form of a ``plans.models.PlanTerms``
+   row): per category, Meta's cost plus the markup (percent of Meta's cost), a fee per charged message
+   and per conversation; utility inside the window when the plan charges it (at the market's utility
+   list rate plus the utility markup, plus the message fee); a fee per receptive window; then the monthly platform fee, and the discount (percent)
    off the whole. Meta's amounts are multiplied by ``meta_rate`` and the plan's fees by ``fee_rate``
    first, when the quote is in another currency than the card or the plan (the rates are the admin's,
    chosen by the caller).
@@ -62,7 +62,7 @@ def _frozen(values: Mapping[str, Decimal], keys=CATEGORIES) -> Mapping[str, Deci
 
 
 @dataclass(frozen=True, slots=True)
-class PlanTerms:
+class TermsSnapshot:
     """A money plan's terms on one date. Fees are in the plan's currency; percentages are 0-100."""
 
     markup_percent: Mapping[str, Decimal] = field(default_factory=dict)  # marketing, utility, authentication, service
@@ -246,7 +246,7 @@ class PlanPrice:
         return round_money(amount, self.currency)
 
 
-def price_plan(terms: PlanTerms, usages: tuple[MarketUsage, ...], currency: str, *,
+def price_plan(terms: TermsSnapshot, usages: tuple[MarketUsage, ...], currency: str, *,
                meta_rate: Decimal = ONE, fee_rate: Decimal = ONE) -> PlanPrice:
     """The provider's price in ``currency``: Meta's amounts times ``meta_rate``, plan fees times ``fee_rate``."""
     if meta_rate <= 0 or fee_rate <= 0:

@@ -34,6 +34,8 @@ from pathlib import Path
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 
+from ratecards import catalog
+from ratecards.importer import ImportRefused, import_card, parse_rates
 from ratecards.models import (
     AgentTokenRate,
     CardStatus,
@@ -157,7 +159,7 @@ def load_mapping(manifest: list[dict]) -> None:
             for row in rows
         )
         SeedRecord.objects.create(name=MAPPING_SEED, version=mapping_fingerprint())
-        _catalog_changed()
+        catalog.bump()
 
 
 def correct_mapping(record: SeedRecord) -> None:
@@ -184,7 +186,7 @@ def correct_mapping(record: SeedRecord) -> None:
         record.version = mapping_fingerprint()
         record.save(update_fields=["version"])
         if changed:
-            _catalog_changed()
+            catalog.bump()
 
 
 def _mapping_rows(path: Path) -> list[dict[str, str]]:
@@ -201,8 +203,6 @@ def _markets_of_card(entry: dict) -> frozenset[str]:
 
 @functools.cache  # the shipped files do not change while the process runs; flushes reload often in tests
 def _markets_of_file(rates_file: str) -> frozenset[str]:
-    from ratecards.importer import parse_rates
-
     return frozenset(row.market for row in parse_rates((CARDS / rates_file).read_bytes(), rates_file).rows)
 
 
@@ -215,12 +215,6 @@ def _ensure_markets(names: set[str]) -> dict[str, int]:
 
 def _date_or_none(text: str) -> date | None:
     return date.fromisoformat(text) if text else None
-
-
-def _catalog_changed() -> None:
-    from ratecards import catalog
-
-    catalog.bump()
 
 
 # --- Cards ----------------------------------------------------------------------------------------------
@@ -292,8 +286,6 @@ def _loaded_card(entry: dict, record: SeedRecord) -> RateCard | None:
 def _import_shipped(entry: dict, verbosity: int) -> RateCard | None:
     """The shipped card imported and published (a correction when a published card of the date has other
     figures; nothing new when it has the same), or None when the importer refused it."""
-    from ratecards.importer import ImportRefused, import_card
-
     # A card needs its markets even if the mapping was loaded by an older release.
     _ensure_markets(_markets_of_card(entry))
     tiers_file = entry.get("tiers_file")

@@ -12,7 +12,7 @@ from calculator.engine.money import round_money
 from plans.pricing import (
     LEGACY_CREDIT_CATEGORIES,
     MarketUsage,
-    PlanTerms,
+    TermsSnapshot,
     credit_categories,
     derive_usage,
     price_credits,
@@ -42,12 +42,12 @@ def usage(market="India", meta=None, messages=None, conversations=None, windows=
 # --- Money plans, one fee type at a time ------------------------------------------------------------------
 
 def test_a_plan_without_fees_charges_exactly_meta():
-    priced = price_plan(PlanTerms(), (usage(meta={"marketing": "10.00", "utility": "2.50"}),), "USD")
+    priced = price_plan(TermsSnapshot(), (usage(meta={"marketing": "10.00", "utility": "2.50"}),), "USD")
     assert priced.total == priced.meta_total == D("12.50")
 
 
 def test_the_markup_is_a_percentage_of_metas_cost_per_category():
-    terms = PlanTerms(markup_percent={"marketing": D(10), "utility": D(20)})
+    terms = TermsSnapshot(markup_percent={"marketing": D(10), "utility": D(20)})
     priced = price_plan(terms, (usage(meta={"marketing": "10.00", "utility": "2.50"}),), "USD")
     assert priced.markets[0].provider["marketing"] == D("11.00")
     assert priced.markets[0].provider["utility"] == D("3.00")
@@ -55,13 +55,13 @@ def test_the_markup_is_a_percentage_of_metas_cost_per_category():
 
 
 def test_authentication_international_takes_the_authentication_markup():
-    terms = PlanTerms(markup_percent={"authentication": D(50)})
+    terms = TermsSnapshot(markup_percent={"authentication": D(50)})
     priced = price_plan(terms, (usage(meta={"authentication_international": "4.00"}),), "USD")
     assert priced.markets[0].provider["authentication_international"] == D("6.00")
 
 
 def test_the_message_fee_is_charged_per_message_meta_charges():
-    terms = PlanTerms(fee_per_message=D("0.005"))
+    terms = TermsSnapshot(fee_per_message=D("0.005"))
     priced = price_plan(terms, (usage(meta={"marketing": "10"}, messages={"marketing": "1000", "service": "200"}),), "USD")
     assert priced.markets[0].message_fees["marketing"] == D("5.000")
     assert priced.markets[0].message_fees["service"] == D("1.000")
@@ -69,13 +69,13 @@ def test_the_message_fee_is_charged_per_message_meta_charges():
 
 
 def test_the_conversation_fee_is_charged_per_conversation():
-    terms = PlanTerms(fee_per_conversation=D("0.01"))
+    terms = TermsSnapshot(fee_per_conversation=D("0.01"))
     priced = price_plan(terms, (usage(conversations={"utility": "300", "marketing": "100"}),), "USD")
     assert priced.total == D("4.00")
 
 
 def test_the_receptive_window_fee_is_charged_per_user_initiated_window_even_when_meta_charges_nothing():
-    terms = PlanTerms(fee_per_receptive_window=D("0.02"))
+    terms = TermsSnapshot(fee_per_receptive_window=D("0.02"))
     priced = price_plan(terms, (usage(windows="1500"),), "USD")
     assert priced.meta_total == 0
     assert priced.receptive_windows == D("30.00")
@@ -83,7 +83,7 @@ def test_the_receptive_window_fee_is_charged_per_user_initiated_window_even_when
 
 
 def test_utility_inside_the_window_is_charged_by_the_plan_at_the_utility_rate_with_markup_and_message_fee():
-    terms = PlanTerms(markup_percent={"utility": D(25)}, fee_per_message=D("0.001"), charge_utility_in_window=True)
+    terms = TermsSnapshot(markup_percent={"utility": D(25)}, fee_per_message=D("0.001"), charge_utility_in_window=True)
     priced = price_plan(terms, (usage(in_window="1000", utility_rate="0.0020"),), "USD")
     # 1,000 x 0.0020 = 2.00, + 25 % = 2.50, + 1,000 x 0.001 = 1.00
     assert priced.markets[0].utility_in_window == D("3.50")
@@ -92,25 +92,25 @@ def test_utility_inside_the_window_is_charged_by_the_plan_at_the_utility_rate_wi
 
 
 def test_utility_inside_the_window_is_free_unless_the_plan_charges_it():
-    priced = price_plan(PlanTerms(fee_per_message=D("0.001")), (usage(in_window="1000"),), "USD")
+    priced = price_plan(TermsSnapshot(fee_per_message=D("0.001")), (usage(in_window="1000"),), "USD")
     assert priced.total == 0
 
 
 def test_utility_inside_the_window_without_a_meta_rate_gets_the_message_fee_and_a_warning():
-    terms = PlanTerms(fee_per_message=D("0.001"), charge_utility_in_window=True)
+    terms = TermsSnapshot(fee_per_message=D("0.001"), charge_utility_in_window=True)
     priced = price_plan(terms, (usage(in_window="1000", utility_rate=None),), "USD")
     assert priced.total == D("1.000")
     assert "no utility rate" in priced.warnings[0]
 
 
 def test_the_monthly_platform_fee_is_added_once():
-    terms = PlanTerms(monthly_fee=D("99"))
+    terms = TermsSnapshot(monthly_fee=D("99"))
     priced = price_plan(terms, (usage(meta={"marketing": "1"}), usage("Brazil", meta={"marketing": "2"})), "USD")
     assert priced.total == D("102")
 
 
 def test_the_discount_comes_off_the_whole_price_platform_fee_included():
-    terms = PlanTerms(markup_percent={"marketing": D(10)}, monthly_fee=D("90"), discount_percent=D(10))
+    terms = TermsSnapshot(markup_percent={"marketing": D(10)}, monthly_fee=D("90"), discount_percent=D(10))
     priced = price_plan(terms, (usage(meta={"marketing": "100"}),), "USD")
     assert priced.subtotal == D("200")  # 100 + 10 markup + 90
     assert priced.discount == D("20")
@@ -118,7 +118,7 @@ def test_the_discount_comes_off_the_whole_price_platform_fee_included():
 
 
 def test_every_fee_together():
-    terms = PlanTerms(markup_percent={"marketing": D(10), "utility": D(10), "authentication": D(10), "service": D(10)},
+    terms = TermsSnapshot(markup_percent={"marketing": D(10), "utility": D(10), "authentication": D(10), "service": D(10)},
                       fee_per_message=D("0.001"), fee_per_conversation=D("0.002"), fee_per_receptive_window=D("0.01"),
                       charge_utility_in_window=True, monthly_fee=D("50"), discount_percent=D(5))
     market = usage(meta={"marketing": "10", "utility": "2", "service": "1"},
@@ -136,7 +136,7 @@ def test_every_fee_together():
 
 
 def test_meta_amounts_and_plan_fees_are_converted_at_their_own_rates():
-    terms = PlanTerms(fee_per_message=D("0.01"), monthly_fee=D("100"))  # in the plan's currency (say GBP)
+    terms = TermsSnapshot(fee_per_message=D("0.01"), monthly_fee=D("100"))  # in the plan's currency (say GBP)
     priced = price_plan(terms, (usage(meta={"marketing": "10"}, messages={"marketing": "100"}),), "EUR",
                         meta_rate=D("0.9"), fee_rate=D("1.2"))  # USD->EUR 0.9, GBP->EUR 1.2
     assert priced.meta_total == D("9.0")
@@ -145,7 +145,7 @@ def test_meta_amounts_and_plan_fees_are_converted_at_their_own_rates():
 
 def test_an_exchange_rate_of_zero_is_refused():
     with pytest.raises(ValueError):
-        price_plan(PlanTerms(), (), "EUR", meta_rate=D(0))
+        price_plan(TermsSnapshot(), (), "EUR", meta_rate=D(0))
 
 
 @pytest.mark.parametrize("terms", [
@@ -155,16 +155,16 @@ def test_an_exchange_rate_of_zero_is_refused():
 ])
 def test_impossible_terms_are_refused(terms):
     with pytest.raises(ValueError):
-        PlanTerms(**terms)
+        TermsSnapshot(**terms)
 
 
 def test_a_total_is_the_rounded_sum_of_unrounded_parts():
-    terms = PlanTerms(fee_per_message=D("0.0005"))
+    terms = TermsSnapshot(fee_per_message=D("0.0005"))
     markets = (usage("India", messages={"marketing": "1"}), usage("Brazil", messages={"marketing": "1"}))
     priced = price_plan(terms, markets, "USD")
     assert [round_money(m.provider_total, "USD") for m in priced.markets] == [D("0.00"), D("0.00")]
     assert round_money(priced.total, "USD") == D("0.00")  # 0.0010 rounds to 0.00
-    priced = price_plan(PlanTerms(fee_per_message=D("0.003")), markets, "USD")
+    priced = price_plan(TermsSnapshot(fee_per_message=D("0.003")), markets, "USD")
     assert round_money(priced.total, "USD") == D("0.01")  # 0.006, not 0.00 + 0.00
 
 

@@ -24,6 +24,7 @@ from calculator.pricing import market_map_for
 from calculator.regimes import describe_rules
 from calculator.engine.markets import calling_code_of
 
+from .dashboard import category_label
 from .models import CURRENCY, Message, MonthSummary, Workspace
 from .store import month_start_ts
 from .summary import month_totals
@@ -217,8 +218,6 @@ def table(stored: dict, totals) -> Table | None:
     """The stored what-if as rows of Decimals, with the month as Meta billed it (approximately) on top."""
     if not stored or not stored.get("available"):
         return None
-    from .dashboard import category_label
-
     actual_by = {name: counts.charge for name, counts in totals.by_category.items()}
     used = [c for c in CATEGORY_COLUMNS if actual_by.get(c) or any(Decimal(r["by_category"].get(c, "0"))
                                                                        for r in stored["regimes"])]

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from calculator.engine.money import round_money
+from calculator.forms import HELP_SECTIONS
 
 register = template.Library()
 
@@ -106,8 +107,6 @@ def json_script(value, element_id: str | None = None) -> SafeString:
 @register.filter
 def help_section(field_name: str) -> str:
     """The section of /how-meta-charges/ that explains a field ("" when none)."""
-    from calculator.forms import HELP_SECTIONS
-
     return HELP_SECTIONS.get(field_name, "")
 
 
