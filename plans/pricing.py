@@ -18,8 +18,8 @@ Three steps, each a function of frozen inputs:
 2. ``price_plan`` applies a money plan (``TermsSnapshot``, the pure form of a ``plans.models.PlanTerms``
    row): per category, Meta's cost plus the markup (percent of Meta's cost), a fee per charged message
    and per conversation; utility inside the window when the plan charges it (at the market's utility
-   list rate plus the utility markup, plus the message fee); a fee per receptive window; then the monthly platform fee, and the discount (percent)
-   off the whole. Meta's amounts are multiplied by ``meta_rate`` and the plan's fees by ``fee_rate``
+   list rate plus the utility markup, plus the message fee); a fee per receptive window; then the
+   monthly platform fee, and the discount (percent) off the whole. Meta's amounts are multiplied by ``meta_rate`` and the plan's fees by ``fee_rate``
    first, when the quote is in another currency than the card or the plan (the rates are the admin's,
    chosen by the caller).
 
