@@ -12,16 +12,7 @@ from calculator.engine.estimate import EstimateResult, MarketResult, TierStatus
 from calculator.engine.money import round_money
 from calculator.engine.replay import EventResult, ReplayResult
 from calculator.engine.staleness import StaleRules
-
-COUNT_PLACES = Decimal("0.01")
-
-
-def count(value: Decimal) -> int | float:
-    """A count as a JSON number: whole counts as integers, expected (fractional) counts to 2 places."""
-    rounded = value.quantize(COUNT_PLACES)
-    if rounded == rounded.to_integral_value():
-        return int(rounded)
-    return float(rounded)
+from calculator.engine.vocabulary import count_json
 
 
 def money(value: Decimal, currency: str) -> str:
@@ -59,20 +50,20 @@ def amounts(values: Mapping[str, Decimal], currency: str, keys=CATEGORIES) -> di
 
 
 def counts(values: Mapping[str, Decimal], keys=CATEGORIES) -> dict[str, int | float]:
-    return {key: count(values.get(key, Decimal(0))) for key in keys}
+    return {key: count_json(values.get(key, Decimal(0))) for key in keys}
 
 
 def tier_json(tier: TierStatus) -> dict:
     blended = tier.blended_rate
     return {
         "category": tier.category,
-        "count": count(tier.count),
-        "charged": count(tier.charged),
+        "count": count_json(tier.count),
+        "charged": count_json(tier.charged),
         "tier": tier.tier_index,
         "tiers": tier.tier_count,
         "rate": rate_text(tier.rate_now),
         "next_tier_starts_at": tier.next_start,
-        "messages_to_next_tier": None if tier.to_next is None else count(tier.to_next),
+        "messages_to_next_tier": None if tier.to_next is None else count_json(tier.to_next),
         "next_rate": rate_text(tier.next_rate),
         "blended_rate": None if blended is None else str(blended.quantize(Decimal("0.000001"))),
         "savings": money(tier.savings, tier.currency),
@@ -87,7 +78,7 @@ def market_json(result: MarketResult) -> dict:
         "tier_savings": money(result.tier_savings, result.currency),
         "by_category": amounts(result.by_category, result.currency),
         "charged": counts(result.charged),
-        "free": {reason: count(value) for reason, value in result.free.items()},
+        "free": {reason: count_json(value) for reason, value in result.free.items()},
         "tiers": [tier_json(t) for t in result.tiers],
     }
 
@@ -102,7 +93,7 @@ def estimate_json(result: EstimateResult) -> dict:
         "tier_savings": money(result.tier_savings, currency),
         "by_category": amounts(result.by_category, currency),
         "charged": counts(result.charged_by_category),
-        "free": {reason: count(value) for reason, value in result.free_by_reason.items()},
+        "free": {reason: count_json(value) for reason, value in result.free_by_reason.items()},
         "by_market": [market_json(m) for m in result.by_market],
         "warnings": list(result.warnings),
         "notes": list(result.notes),
@@ -123,7 +114,7 @@ def agent_fields(result: EstimateResult) -> dict:
 
 def agent_json(agent: AgentCharge, currency: str) -> dict:
     return {
-        "tokens": count(agent.tokens),
+        "tokens": count_json(agent.tokens),
         "status": agent.status,
         "rate_per_million_tokens": None if agent.rate is None else str(agent.rate.per_million),
         "rate_effective_from": None if agent.rate is None else agent.rate.effective_from.isoformat(),

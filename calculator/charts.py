@@ -20,15 +20,9 @@ import plotly.graph_objects as go
 from calculator.engine.cards import CardSnapshot, Tier
 from calculator.engine.estimate import EstimateResult, TierStatus
 from calculator.engine.money import round_money
+from calculator.engine.vocabulary import PRICED_CATEGORY_LABELS, currency_prefix
 from calculator.regimes import Regime
 
-CATEGORY_LABELS = {
-    "marketing": "Marketing",
-    "utility": "Utility",
-    "authentication": "Authentication",
-    "authentication_international": "Authentication-international",
-    "service": "Service",
-}
 # Okabe-Ito derived: distinguishable with common colour-vision deficiencies.
 CATEGORY_COLOURS = {
     "marketing": "#0072B2",
@@ -37,7 +31,6 @@ CATEGORY_COLOURS = {
     "authentication_international": "#CC79A7",
     "service": "#56B4E9",
 }
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "INR": "₹", "GBP": "£"}
 MAX_TIER_PANELS = 4
 FONT = {"family": "Inter, system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13, "color": "#1f2933"}
 CONFIG = {"displayModeBar": False, "responsive": True}
@@ -45,10 +38,6 @@ CONFIG = {"displayModeBar": False, "responsive": True}
 
 def _money_float(amount: Decimal, currency: str) -> float:
     return float(round_money(amount, currency))
-
-
-def _prefix(currency: str) -> str:
-    return CURRENCY_SYMBOLS.get(currency, currency + " ")
 
 
 def _base_layout(**extra) -> dict:
@@ -67,23 +56,23 @@ def comparison_figure(regimes: list[Regime]) -> dict:
     labels = [f"{'<b>Now</b> · ' if r.current else ''}{r.card.effective_from.isoformat()}<br>{_short_title(r)}"
               for r in ordered]
     data = []
-    for category, name in CATEGORY_LABELS.items():
+    for category, name in PRICED_CATEGORY_LABELS.items():
         amounts = [_money_float(r.result.by_category.get(category, Decimal(0)), currency) for r in ordered]
         if not any(amounts):
             continue
         data.append(dict(
             type="bar", x=labels, y=amounts, name=name, marker={"color": CATEGORY_COLOURS[category]},
-            hovertemplate=f"{name}: {_prefix(currency)}%{{y:,.2f}}<extra></extra>",
+            hovertemplate=f"{name}: {currency_prefix(currency)}%{{y:,.2f}}<extra></extra>",
         ))
     totals = [_money_float(r.result.total, currency) for r in ordered]
     data.append(dict(
-        type="scatter", x=labels, y=totals, mode="text", text=[f"{_prefix(currency)}{t:,.2f}" for t in totals],
+        type="scatter", x=labels, y=totals, mode="text", text=[f"{currency_prefix(currency)}{t:,.2f}" for t in totals],
         textposition="top center", showlegend=False, hoverinfo="skip", textfont={"size": 13, "color": "#1f2933"},
     ))
     layout = _base_layout(
         barmode="stack", height=340, bargap=0.45,
         legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0, "font": {"size": 12}, "traceorder": "normal"},
-        yaxis={"tickprefix": _prefix(currency), "tickformat": ",.0f" if max(totals, default=0) >= 100 else ",.2f",
+        yaxis={"tickprefix": currency_prefix(currency), "tickformat": ",.0f" if max(totals, default=0) >= 100 else ",.2f",
                "gridcolor": "#e4e7eb", "rangemode": "tozero", "range": [0, max(totals, default=1) * 1.18 or 1],
                "fixedrange": True, "automargin": True},
         xaxis={"fixedrange": True, "tickfont": {"size": 12}, "automargin": True, "tickangle": 0},
@@ -124,11 +113,11 @@ def tier_figure(result: EstimateResult, card: CardSnapshot) -> dict | None:
         x_ref, y_ref = f"x{axis}", f"y{axis}"
         ladder = card.ladder(market, status.category)
         xs, ys = _staircase(ladder, max(float(status.count), 1.0))
-        name = CATEGORY_LABELS[status.category]
+        name = PRICED_CATEGORY_LABELS[status.category]
         colour = CATEGORY_COLOURS[status.category]
         data.append(dict(
             type="scatter", x=xs, y=ys, mode="lines", line={"shape": "hv", "color": colour, "width": 2.5}, xaxis=x_ref, yaxis=y_ref,
-            name=f"{market} {name}", hovertemplate="From message %{x:,.0f}: " + _prefix(currency) + "%{y:.4f}<extra></extra>",
+            name=f"{market} {name}", hovertemplate="From message %{x:,.0f}: " + currency_prefix(currency) + "%{y:.4f}<extra></extra>",
         ))
         blended = status.blended_rate
         volume = float(status.count)
@@ -136,13 +125,13 @@ def tier_figure(result: EstimateResult, card: CardSnapshot) -> dict | None:
             data.append(dict(
                 type="scatter", x=[1, max(volume, 1.0)], y=[float(blended)] * 2, mode="lines", xaxis=x_ref, yaxis=y_ref,
                 line={"dash": "dot", "color": "#52606d", "width": 1.5}, name="Blended rate",
-                hovertemplate=f"Blended rate: {_prefix(currency)}{float(blended):.4f} per message<extra></extra>",
+                hovertemplate=f"Blended rate: {currency_prefix(currency)}{float(blended):.4f} per message<extra></extra>",
             ))
         data.append(dict(
             type="scatter", x=[max(volume, 1.0)], y=[float(status.rate_now)], mode="markers", xaxis=x_ref, yaxis=y_ref,
             marker={"size": 12, "color": "#1f2933", "symbol": "diamond", "line": {"color": "#fff", "width": 1.5}},
             name="Your volume",
-            hovertemplate=f"Your volume: {volume:,.0f} messages<br>Now at {_prefix(currency)}{float(status.rate_now):.4f}<extra></extra>",
+            hovertemplate=f"Your volume: {volume:,.0f} messages<br>Now at {currency_prefix(currency)}{float(status.rate_now):.4f}<extra></extra>",
         ))
         top = 1 - index / count
         bottom = top - 1 / count + gap
@@ -153,13 +142,13 @@ def tier_figure(result: EstimateResult, card: CardSnapshot) -> dict | None:
         }
         layout["yaxis" + axis] = {
             "domain": [max(bottom, 0), top - (title_room if index else 0)], "anchor": x_ref,
-            "tickprefix": _prefix(currency),
+            "tickprefix": currency_prefix(currency),
             "gridcolor": "#e4e7eb", "rangemode": "tozero", "fixedrange": True, "tickformat": ".4f",
         }
         saving = round_money(status.savings, currency)
-        blended_text = f"blended {_prefix(currency)}{float(blended):.4f}" if blended is not None else "no charged messages"
+        blended_text = f"blended {currency_prefix(currency)}{float(blended):.4f}" if blended is not None else "no charged messages"
         annotations.append({
-            "text": f"<b>{market} · {name}</b><br>{blended_text} · saves {_prefix(currency)}{float(saving):,.2f}",
+            "text": f"<b>{market} · {name}</b><br>{blended_text} · saves {currency_prefix(currency)}{float(saving):,.2f}",
             "xref": "paper", "yref": "paper", "x": 0, "y": top - (title_room if index else 0), "xanchor": "left",
             "yanchor": "bottom", "showarrow": False, "font": {"size": 13}, "align": "left",
         })

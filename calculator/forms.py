@@ -26,6 +26,7 @@ from calculator.engine import limits
 from calculator.engine.estimate import AssumptionOverrides, Assumptions, EstimateLine, EstimateRequest
 from calculator.engine.limits import (MAX_AGENT_TOKENS, MAX_CALCULATOR_LINES, MAX_COUNT, MAX_PER_CONVERSATION,
                                       MAX_PHONE_NUMBERS)
+from calculator.engine.vocabulary import plain_number
 
 COUNT_FIELDS = ("marketing", "utility", "authentication", "service")
 SHARE_FIELDS = ("utility_in_service_window", "free_entry_point")
@@ -147,16 +148,10 @@ class AmountField(forms.Field):
 
     def prepare_value(self, value):
         if isinstance(value, Decimal) and self.percent:
-            return _plain(value * HUNDRED)
+            return plain_number(value * HUNDRED)
         if isinstance(value, Decimal):
-            return _plain(value)
+            return plain_number(value)
         return value
-
-
-def _plain(number: Decimal) -> str:
-    """A Decimal without exponent or trailing zeros: 30, 0.5, 1000000."""
-    text = f"{number:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def count_field(label: str) -> AmountField:
@@ -252,9 +247,6 @@ class LineForm(forms.Form):
 
     def has_assumption_errors(self) -> bool:
         return any(name in self.errors for name in ASSUMPTION_FIELDS)
-
-    def is_blank(self) -> bool:
-        return not self.has_changed()
 
     def to_line(self) -> EstimateLine:
         data = self.cleaned_data
@@ -393,7 +385,7 @@ def read_calculator(data: QueryDict | None, today: date, currencies_on) -> Calcu
         data["currency"] = _default_currency(currencies)
     for name, default in DEFAULTS.items():  # absent from a hand-written link: shown with its default
         if name not in data:
-            data[name] = _plain(default * HUNDRED) if name in SHARE_FIELDS else str(default)
+            data[name] = plain_number(default * HUNDRED) if name in SHARE_FIELDS else str(default)
     form = EstimateForm(data, currencies=currencies)
     formset = LineFormSet(data, prefix=PREFIX)
     form.is_valid()

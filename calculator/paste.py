@@ -19,6 +19,7 @@ from django.http import QueryDict
 from calculator.engine.limits import MAX_PASTED_NUMBERS
 from calculator.forms import PREFIX, LineForm, country_code, country_names, with_management
 from calculator.engine.markets import InvalidPhoneNumber, MarketMap
+from calculator.engine.vocabulary import plain_number
 
 MAX_NUMBERS = MAX_PASTED_NUMBERS
 MAX_PASTE_CHARS = 2_000_000  # a CSV export's rows, with more columns than the number
@@ -169,7 +170,7 @@ def merge_lines(data: QueryDict, result: PasteResult, category: str, per_recipie
         if line is None:
             line = by_country[code] = {name: "" for name in LineForm.base_fields} | {"country": code}
             lines.append(line)
-        line[category] = _plain(_number(line[category]) + messages)
+        line[category] = plain_number(_number(line[category]) + messages)
     merged = data.copy()
     for key in list(merged):
         if key.startswith(f"{PREFIX}-") and key[len(PREFIX) + 1:].split("-")[0].isdigit():
@@ -187,9 +188,3 @@ def _number(text: str) -> Decimal:
         return Decimal(re.sub(r"[\s,_]", "", text or "") or "0")
     except InvalidOperation:
         return Decimal(0)
-
-
-def _plain(number: Decimal) -> str:
-    text = f"{number:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-

@@ -16,13 +16,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from ratecards.snapshots import Catalog
-from calculator.engine.money import round_money
-from calculator.forms import PREFIX, CalculatorInput, LineForm, canonical_query, read_calculator, with_management
+from calculator import exports
+from calculator.forms import PREFIX, LineForm, canonical_query, read_calculator, with_management
 from calculator.page import Page, build_page
 from calculator.paste import PasteForm, merge_lines, read_numbers
-from calculator.regimes import Regime
 from pricing_site.ratelimit import rate_limited
-from pricing_site.spreadsheets import csv_writer
 
 PAGE = "calculator/index.html"
 
@@ -47,14 +45,14 @@ def index(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(f"{reverse('calculator')}?{_lines_changed(data)}")
     page = build_page(data if data else None, Catalog())
     if data.get("format") == "csv":
-        return _csv_response(page)
+        return exports.estimate_csv(page)
     return _respond(request, page, push=bool(request.htmx) and request.htmx.target == "calculator")
 
 
 @rate_limited("calculator")
 @require_GET
 def estimate_csv(request: HttpRequest) -> HttpResponse:
-    return _csv_response(build_page(request.GET, Catalog()))
+    return exports.estimate_csv(build_page(request.GET, Catalog()))
 
 
 @rate_limited("calculator")
@@ -112,64 +110,3 @@ def _lines_changed(data: QueryDict) -> str:
     data.pop("add_line", None)
     data.pop("remove_line", None)
     return canonical_query(data)
-
-
-CSV_HEADER = ["card", "effective_from", "rules", "in_force", "market", "category", "charged", "amount", "currency"]
-
-
-def _csv_response(page: Page) -> HttpResponse:
-    name = f"whatsapp-estimate-{page.input.on.isoformat()}.csv"
-    if not page.regimes:
-        response = HttpResponse(content_type="text/csv; charset=utf-8", status=400)
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        writer = csv_writer(response)
-        writer.writerow(["field", "message"])
-        for field_name, message in _errors(page.input) or [("lines", "give at least one country with monthly counts")]:
-            writer.writerow([field_name, message])
-        return response
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv_writer(response)
-    writer.writerow(CSV_HEADER)
-    for regime in page.regimes:
-        writer.writerows(_csv_rows(regime))
-    return response
-
-
-def _csv_rows(regime: Regime) -> list[list[str]]:
-    result, card = regime.result, regime.result.card
-    head = [card.name, card.effective_from.isoformat(), regime.title, "yes" if regime.current else "no"]
-    currency = result.currency
-    rows = []
-    for market in result.by_market:
-        for category, amount in market.rounded_by_category.items():
-            charged = market.charged.get(category, 0)
-            if charged or amount:
-                rows.append(head + [market.market, category, _count(charged), str(amount), currency])
-        rows.append(head + [market.market, "all", _count(sum(market.charged.values())), str(market.rounded_total),
-                            currency])
-    for category, amount in result.rounded_by_category.items():
-        rows.append(head + ["all", category, _count(result.charged_by_category.get(category, 0)), str(amount),
-                            currency])
-    agent = result.meta_business_agent
-    if agent is not None:  # charged = tokens; no amount where the currency has no rate
-        amount = "" if agent.amount is None else str(round_money(agent.amount, currency))
-        rows.append(head + ["all", "meta_business_agent", _count(agent.tokens), amount, currency])
-    rows.append(head + ["all", "list_total", "", str(result.rounded_list_total), currency])
-    rows.append(head + ["all", "tier_savings", "", str(result.rounded_tier_savings), currency])
-    rows.append(head + ["all", "total", _count(sum(result.charged_by_category.values())), str(result.rounded_total),
-                        currency])
-    return rows
-
-
-def _count(value) -> str:
-    text = f"{value:.2f}"
-    return text[:-3] if text.endswith(".00") else text
-
-
-def _errors(calc: CalculatorInput) -> list[tuple[str, str]]:
-    found = [(name, message) for name, messages in calc.form.errors.items() for message in messages]
-    for index, form in enumerate(calc.formset.forms):
-        found += [(f"{PREFIX}-{index}-{name}", message) for name, messages in form.errors.items()
-                  for message in messages]
-    return found

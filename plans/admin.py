@@ -7,7 +7,8 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from plans.models import CreditRate, ExchangeRate, PlanTerms, PricePlan, period_text, periods_overlap
+from plans.models import CreditRate, ExchangeRate, PlanTerms, PricePlan, period_text
+from ratecards.models import periods_overlap
 
 
 class TermsFormSet(forms.BaseInlineFormSet):

@@ -19,6 +19,7 @@ from django.db import models, transaction
 from django.db.models import Q
 
 from plans.pricing import TermsSnapshot
+from ratecards.models import periods_overlap
 
 CREDIT_TABLE = Path(__file__).resolve().parent.parent / "ratecards" / "data" / "credit-ratios-example.csv"
 
@@ -33,10 +34,6 @@ class PlanUnit(models.TextChoices):
 
 def is_currency_code(text: str) -> bool:
     return len(text) == 3 and text.isascii() and text.isalpha() and text.isupper()
-
-
-def periods_overlap(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
-    return max(a_from, b_from) <= min(a_to or date.max, b_to or date.max)
 
 
 def period_text(start: date, end: date | None) -> str:

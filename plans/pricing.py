@@ -186,14 +186,6 @@ class MarketPrice:
     def provider_total(self) -> Decimal:
         return sum(self.provider.values(), ZERO) + self.receptive_windows
 
-    @property
-    def rounded_meta(self) -> dict[str, Decimal]:
-        return {c: round_money(v, self.currency) for c, v in self.meta.items()}
-
-    @property
-    def rounded_provider(self) -> dict[str, Decimal]:
-        return {c: round_money(v, self.currency) for c, v in self.provider.items()}
-
 
 @dataclass(frozen=True, slots=True)
 class PlanPrice:

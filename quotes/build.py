@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from calculator.api_output import count, estimates_json, stale_rules_json
+from calculator.api_output import estimates_json, stale_rules_json
 from ratecards.snapshots import Catalog
 from calculator.engine.cards import CATEGORIES
 from calculator.engine.estimate import EstimateResult
 from calculator.engine.money import ZERO, round_money
+from calculator.engine.vocabulary import CATEGORY_LABELS, count_cents, count_json
 from calculator.pricing import PricedDate, default_comparison, price_on_dates
 from calculator.regimes import describe_rules, regime_title
 from plans.models import Conversion, NoExchangeRate, PlanTerms as StoredTerms, PricePlan, conversion
@@ -32,11 +33,6 @@ from quotes.requests import StoredRequest, request_json
 
 RESULT_VERSION = 1
 Problems = list[tuple[str, str]]
-CATEGORY_LABELS = {
-    "marketing": "Marketing", "utility": "Utility", "authentication": "Authentication",
-    "authentication_international": "Authentication-international", "service": "Service",
-    "business_initiated": "Business-initiated", "user_initiated": "User-initiated",
-}
 
 
 @dataclass(frozen=True)
@@ -200,7 +196,7 @@ def _agent_json(priced: _Priced, money) -> dict | None:
     if agent is None:
         return None
     amount = None if agent.amount is None else money(agent.amount * priced.meta_rate)
-    return {"tokens": count(agent.tokens), "status": agent.status, "meta": amount, "provider": amount,
+    return {"tokens": count_json(agent.tokens), "status": agent.status, "meta": amount, "provider": amount,
             "rate_per_million_tokens": None if agent.rate is None else str(agent.rate.per_million),
             "rate_currency": agent.currency, "note": agent.note or agent.warning or None}
 
@@ -274,23 +270,23 @@ def _market_json(priced: _Priced, index: int, money) -> dict:
         price = provider[category] if provider else meta
         if market.charged[category] == 0 and meta == 0 and price == 0:
             continue
-        rows.append({"category": category, "label": CATEGORY_LABELS[category], "charged": count(market.charged[category]),
-                     "meta": money(meta), "provider": money(price)})
+        rows.append({"category": category, "label": CATEGORY_LABELS[category],
+                     "charged": count_json(market.charged[category]), "meta": money(meta), "provider": money(price)})
     found = {
         "market": market.market,
         "categories": rows,
         "meta_total": money(market.total * priced.meta_rate),
         "provider_total": money(plan_market.provider_total if plan_market else market.total * priced.meta_rate),
         "tier_savings": money(market.tier_savings * priced.meta_rate),
-        "receptive_windows": count(usage.receptive_windows),
-        "utility_in_window": count(usage.utility_in_window),
+        "receptive_windows": count_json(usage.receptive_windows),
+        "utility_in_window": count_json(usage.utility_in_window),
         "receptive_windows_fee": money(plan_market.receptive_windows) if plan_market else None,
         "utility_in_window_charge": money(plan_market.utility_in_window) if plan_market else None,
     }
     if priced.credits:
         credits = priced.credits.markets[index]
         found["credits"] = {
-            "conversations": {c: count(v) for c, v in credits.conversations.items()},
+            "conversations": {c: count_json(v) for c, v in credits.conversations.items()},
             "by_category": {c: str(v) for c, v in credits.rounded_credits.items()},
             "total": str(round_money(credits.total, CREDIT_UNIT)),
             "not_priced": list(credits.not_priced),
@@ -308,7 +304,7 @@ def _by_category_json(priced: _Priced, money) -> list[dict]:
         if priced.result.charged_by_category[category] == 0 and meta_amount == 0 and price == 0:
             continue
         rows.append({"category": category, "label": CATEGORY_LABELS[category],
-                     "charged": count(priced.result.charged_by_category[category]),
+                     "charged": count_json(priced.result.charged_by_category[category]),
                      "meta": money(meta_amount), "provider": money(price)})
     return rows
 
@@ -348,7 +344,7 @@ def _credits_json(credits: CreditPrice | None) -> dict | None:
             totals[category] += market.credits.get(category, ZERO)
             conversations[category] += market.conversations.get(category, ZERO)
     return {
-        "categories": [{"category": c, "label": CATEGORY_LABELS[c], "conversations": count(conversations[c]),
+        "categories": [{"category": c, "label": CATEGORY_LABELS[c], "conversations": count_json(conversations[c]),
                         "credits": str(round_money(totals[c], CREDIT_UNIT))} for c in credits.categories],
         "total": str(credits.rounded_total),
     }
@@ -384,12 +380,12 @@ def _method_notes(priced: _Priced, plan: _Plan | None, meta: Conversion) -> list
     rules = priced.result.card.rules
     if plan.credit_table is not None or (terms and terms.fee_per_receptive_window):
         notes.append(f"Conversations the customer starts (receptive windows) are estimated from the inputs: service "
-                     f"messages ÷ replies per service conversation ≈ {_count_text(windows)} a month.")
+                     f"messages ÷ replies per service conversation ≈ {count_cents(windows, grouped=True)} a month.")
     if terms and terms.charge_utility_in_window:
         if rules.utility_free_in_service_window:
             notes.append(f"Utility templates inside the customer service window are estimated from the inputs: utility "
-                         f"× (1 − share after ads) × share sent while the chat is open ≈ {_count_text(in_window)} a "
-                         "month. Meta does not charge them on this card; this plan does, at Meta's utility list rate "
+                         "× (1 − share after ads) × share sent while the chat is open ≈ "
+                         f"{count_cents(in_window, grouped=True)} a month. Meta does not charge them on this card; this plan does, at Meta's utility list rate "
                          "with the plan's utility markup, plus the per-message fee.")
         else:
             notes.append("This plan charges utility templates inside the customer service window; Meta charges them "
@@ -404,8 +400,3 @@ def _method_notes(priced: _Priced, plan: _Plan | None, meta: Conversion) -> list
                      f"{priced.result.on.isoformat()}; conversations the customer starts are its user-initiated or "
                      "service conversations.")
     return notes
-
-
-def _count_text(value: Decimal) -> str:
-    number = count(value)
-    return f"{number:,}" if isinstance(number, int) else f"{number:,.2f}"

@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from calculator.engine.vocabulary import grouped_number
+
 WIDTH = 640
 LABEL_WIDTH = 150
 TITLE_HEIGHT = 20
@@ -45,19 +47,14 @@ def comparison_groups(result: dict, plan_label: str) -> tuple[Group, ...]:
     currency = result["currency"]
     groups = []
     for entry in result["comparison"]:
-        bars = [Bar("Meta", Decimal(entry["meta_total"]), f"{_grouped(entry['meta_total'])} {currency}", "meta")]
+        bars = [Bar("Meta", Decimal(entry["meta_total"]), f"{grouped_number(entry['meta_total'])} {currency}", "meta")]
         if entry.get("provider_total") is not None:
             bars.append(Bar(plan_label, Decimal(entry["provider_total"]),
-                            f"{_grouped(entry['provider_total'])} {currency}", "provider"))
+                            f"{grouped_number(entry['provider_total'])} {currency}", "provider"))
         groups.append(Group(entry["card"], entry["title"], tuple(bars)))
     return tuple(groups)
 
 
-def _grouped(text: str) -> str:
-    whole, _, fraction = text.partition(".")
-    sign = "-" if whole.startswith("-") else ""
-    whole = f"{int(whole.lstrip('-')):,}"
-    return f"{sign}{whole}.{fraction}" if fraction else f"{sign}{whole}"
 
 
 def bar_chart(groups: tuple[Group, ...], title: str) -> SafeString:

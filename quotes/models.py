@@ -15,7 +15,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 REFERENCE_ALPHABET = string.ascii_lowercase + string.digits
@@ -156,7 +156,3 @@ class Quote(models.Model):
     def customer_notes(self) -> str:
         """What the customer may read of the notes: nothing unless they are marked for the customer."""
         return self.notes if self.notes_for_customer else ""
-
-
-def visible_quotes(user) -> QuerySet[Quote]:
-    return Quote.objects.visible_to(user)

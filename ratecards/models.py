@@ -98,7 +98,7 @@ class MarketMapping(models.Model):
             raise ValidationError(errors)
         overlapping = MarketMapping.objects.filter(prefix=self.prefix).exclude(pk=self.pk)
         for other in overlapping:
-            if _periods_overlap(self.effective_from, self.effective_to, other.effective_from, other.effective_to):
+            if periods_overlap(self.effective_from, self.effective_to, other.effective_from, other.effective_to):
                 raise ValidationError(
                     f"Prefix {self.prefix} is already mapped to {other.market} for an overlapping period "
                     f"({other.effective_from or 'always'} to {other.effective_to or 'open'})."
@@ -111,7 +111,8 @@ class MarketMapping(models.Model):
         )
 
 
-def _periods_overlap(a_from, a_to, b_from, b_to) -> bool:
+def periods_overlap(a_from: date | None, a_to: date | None, b_from: date | None, b_to: date | None) -> bool:
+    """Whether two dated periods share a day; an open start or end (None) reaches as far as dates go."""
     lo = max(a_from or date.min, b_from or date.min)
     hi = min(a_to or date.max, b_to or date.max)
     return lo <= hi

@@ -76,7 +76,7 @@ def test_first_visit_shows_an_empty_form_with_todays_defaults(client):
 def test_json_script_is_djangos_output_made_faster(client):
     from django.utils.html import json_script as django_json_script
 
-    from calculator.templatetags.calculator_format import json_script
+    from calculator.templatetags.calculator_format import fast_json_script as json_script
 
     value = {"text": "<b>A & B</b> </script>", "n": [1.5, 2], "nested": {"x": "'quoted'"}}
     assert json_script(value, "figure") == django_json_script(value, "figure")

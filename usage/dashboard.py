@@ -15,6 +15,7 @@ from django.db.models import Sum
 from ratecards.snapshots import Catalog
 from calculator.engine.cards import tier_group
 from calculator.engine.money import round_money
+from calculator.engine.vocabulary import category_label, counted
 
 from .cards_used import UsedCard, cards_of_month
 from .charges import Pricer
@@ -25,19 +26,10 @@ from .tiers import Switch, SwitchCheck, checks, meta_switches, our_switches, tie
 from .summary import (Counts, DayFigures, MonthTotals, allowance_exhausted, by_day, by_market, daily,
                       month_totals, months_with_data)
 
-CATEGORY_LABELS = {
-    "marketing": "Marketing", "utility": "Utility", "authentication": "Authentication",
-    "authentication_international": "Authentication-international", "service": "Service",
-    "referral_conversion": "Free entry point", "unknown": "No category",
-}
 REASON_LABELS = {"service_window": "Customer service window", "entry_point": "Free entry point",
                  "allowance": "Monthly free service allowance", "no_pricing": "No pricing in the data",
                  "in_conversation": "In a conversation opened before 1 July 2025"}
 PAID_SHARE_RISE = 5  # percentage points that make a rise in the paid share worth a warning
-
-
-def category_label(category: str) -> str:
-    return CATEGORY_LABELS.get(category, category.replace("_", " ").capitalize() or "No category")
 
 
 def previous_month(month: date) -> date:
@@ -171,7 +163,7 @@ def alerts(workspace: Workspace, month: date, totals: MonthTotals, previous: Mon
         _, first_day, paid = this_month[0]
         found.append(Alert("warning", "Free service allowance used up",
                            f"The month's free service messages ran out on {first_day:%-d %B}: "
-                           f"{_n(paid, 'service message')} charged after that."))
+                           f"{counted(paid, 'service message')} charged after that."))
     others = [row[0] for row in ran_out if row[0] != month]
     if others:
         found.append(Alert("info", "Other months over the allowance",
@@ -185,12 +177,12 @@ def alerts(workspace: Workspace, month: date, totals: MonthTotals, previous: Mon
                            "its messages are billed at marketing rates, not utility."))
     if totals.unpriced:
         found.append(Alert("warning", "Messages without a card",
-                           f"{_n(totals.unpriced, 'paid message')} {'falls' if totals.unpriced == 1 else 'fall'} on days no "
+                           f"{counted(totals.unpriced, 'paid message')} {'falls' if totals.unpriced == 1 else 'fall'} on days no "
                            f"{CURRENCY} rate card covers; {'it counts' if totals.unpriced == 1 else 'they count'} but "
                            f"{'is' if totals.unpriced == 1 else 'are'} not priced."))
     if totals.failed:
         found.append(Alert("info", "Not delivered",
-                           f"{_n(totals.failed, 'message')} failed (their last status is “failed”): not counted, "
+                           f"{counted(totals.failed, 'message')} failed (their last status is “failed”): not counted, "
                            "not charged."))
     differing = [(t, check) for t in tiers for check in t.differences]
     if differing:
@@ -200,14 +192,10 @@ def alerts(workspace: Workspace, month: date, totals: MonthTotals, previous: Mon
                            + ". See the volume tiers below."))
     if reconciliation is not None and reconciliation.differences:
         found.append(Alert("warning", "Meta's figures differ",
-                           f"{_n(reconciliation.differences, 'line')} of Meta's pricing analytics "
+                           f"{counted(reconciliation.differences, 'line')} of Meta's pricing analytics "
                            f"{'differs' if reconciliation.differences == 1 else 'differ'} from ours; "
                            "see the reconciliation below."))
     return found
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def recategorised(workspace: Workspace, month: date) -> list[TemplateCategoryChange]:

@@ -5,25 +5,20 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from calculator.engine.limits import UPLOAD_MAX_LINES as DEFAULT_MAX_LINES
-from calculator.engine.limits import UPLOAD_MAX_UNCOMPRESSED_MB as DEFAULT_MAX_UNCOMPRESSED_MB
-
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-
-
 def upload_limit() -> int:
-    return int(getattr(settings, "USAGE_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
+    """USAGE_UPLOAD_MAX_MB of the environment, in bytes (the one default is in the settings)."""
+    return settings.USAGE_UPLOAD_MAX_BYTES
 
 
 def upload_line_limit() -> int:
     """Lines one upload loads: what a request can ingest well within the server's timeout (README)."""
-    return int(getattr(settings, "USAGE_UPLOAD_MAX_LINES", DEFAULT_MAX_LINES))
+    return settings.USAGE_UPLOAD_MAX_LINES
 
 
 def upload_uncompressed_limit() -> int:
     """Bytes a gzip upload may decompress to: 200,000 lines of Meta's webhooks are about 85 MB. More (a
     gzip bomb: 3 MB can hold 3 GiB) is refused as it is read, never held."""
-    return int(getattr(settings, "USAGE_UPLOAD_MAX_UNCOMPRESSED_MB", DEFAULT_MAX_UNCOMPRESSED_MB)) * 1024 * 1024
+    return settings.USAGE_UPLOAD_MAX_UNCOMPRESSED_MB * 1024 * 1024
 
 
 def size_text(size: int) -> str:

@@ -23,8 +23,8 @@ from calculator.engine.replay import Event, EventError, ReplayRequest, ReplayRes
 from calculator.pricing import market_map_for
 from calculator.regimes import describe_rules
 from calculator.engine.markets import calling_code_of
+from calculator.engine.vocabulary import category_label, counted
 
-from .dashboard import category_label
 from .models import CURRENCY, Message, MonthSummary, Workspace
 from .store import month_start_ts
 from .summary import month_totals
@@ -153,22 +153,18 @@ def compute(workspace: Workspace, month: date, catalog: Catalog | None = None) -
         base["regimes"].append(_regime_json(regime, card, result))
     notes = []
     if timeline.context:
-        notes.append(f"{_n(timeline.context, 'user message')} from the 72 hours before the month included, so "
+        notes.append(f"{counted(timeline.context, 'user message')} from the 72 hours before the month included, so "
                      "the windows they opened count at the start of the month.")
     if timeline.assumed_free_form:
-        notes.append(f"{_n(timeline.assumed_free_form, 'business message')} without a template category (answers "
+        notes.append(f"{counted(timeline.assumed_free_form, 'business message')} without a template category (answers "
                      "inside a free entry point window) replayed as free-form replies.")
     if not workspace.auth_international:
         notes.append("The replays bill authentication at the authentication rate: this workspace is not marked "
                      "eligible for authentication-international rates (staff set it in the admin).")
     if timeline.unusable:
-        notes.append(f"{_n(timeline.unusable, 'message')} without a usable phone number left out.")
+        notes.append(f"{counted(timeline.unusable, 'message')} without a usable phone number left out.")
     return base | {"available": True, "events": len(timeline.events), "inbound": timeline.inbound,
                    "notes": notes}
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _regime_json(regime: WhatIfRegime, card: CardSnapshot, result: ReplayResult) -> dict:

@@ -177,10 +177,6 @@ class TierStatus:
     def savings(self) -> Decimal:
         return self.list_cost - self.cost
 
-    @property
-    def rounded_savings(self) -> Decimal:
-        return round_money(self.savings, self.currency)
-
 
 @dataclass(frozen=True, slots=True)
 class MarketResult:

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import json
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from calculator.engine import vocabulary
 from calculator.engine.money import round_money
+from calculator.engine.vocabulary import currency_prefix
 from calculator.forms import HELP_SECTIONS
 
 register = template.Library()
-
-SYMBOLS = {"USD": "$", "EUR": "€", "INR": "₹", "GBP": "£"}
-
-
-def _symbol(currency: str) -> str:
-    return SYMBOLS.get(currency, f"{currency} ")
 
 
 @register.filter
@@ -29,7 +25,7 @@ def money(amount: Decimal | None, currency: str) -> str:
         return "—"
     rounded = round_money(Decimal(amount), currency)
     sign = "−" if rounded < 0 else ""
-    return f"{sign}{_symbol(currency)}{abs(rounded):,}"
+    return f"{sign}{currency_prefix(currency)}{abs(rounded):,}"
 
 
 @register.filter
@@ -37,22 +33,10 @@ def signed_money(amount: Decimal, currency: str) -> str:
     """A difference: "+$12.30", "−$4.00" or "$0.00"."""
     rounded = round_money(Decimal(amount), currency)
     sign = "+" if rounded > 0 else "−" if rounded < 0 else ""
-    return f"{sign}{_symbol(currency)}{abs(rounded):,}"
+    return f"{sign}{currency_prefix(currency)}{abs(rounded):,}"
 
 
-@register.filter
-def count(value: Decimal | int | None) -> str:
-    """A count of messages, grouped (1,250,000). Counts are expectations and may be fractional: from
-    100 on they are shown whole (203,924), below to at most 2 places (12.5)."""
-    if value is None:
-        return "—"
-    number = Decimal(value)
-    if abs(number) >= 100:
-        return f"{number.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
-    number = number.quantize(Decimal("0.01"))
-    if number == number.to_integral_value():
-        return f"{int(number):,}"
-    return f"{number:,.2f}".rstrip("0").rstrip(".")
+count = register.filter("count", vocabulary.count_text)
 
 
 @register.filter
@@ -60,7 +44,7 @@ def rate(value: Decimal | None, currency: str) -> str:
     """A per-message rate with the card's four decimals."""
     if value is None:
         return "—"
-    return f"{_symbol(currency)}{Decimal(value).quantize(Decimal('0.0001'))}"
+    return f"{currency_prefix(currency)}{Decimal(value).quantize(Decimal('0.0001'))}"
 
 
 @register.filter
@@ -71,9 +55,7 @@ def percent(value: Decimal | None) -> str:
     return f"{sign}{abs(value)}%"
 
 
-@register.filter
-def category_label(category: str) -> str:
-    return {"authentication_international": "Authentication-international"}.get(category, category.capitalize())
+category_label = register.filter("category_label", vocabulary.category_label)
 
 
 @register.filter
@@ -90,8 +72,8 @@ _JSON_ESCAPES = (("&", "\\u0026"), ("<", "\\u003C"), (">", "\\u003E"))
 
 
 @register.filter(is_safe=True)
-def json_script(value, element_id: str | None = None) -> SafeString:
-    """Django's ``json_script``, same output, faster: loading this library overrides the built-in.
+def fast_json_script(value, element_id: str | None = None) -> SafeString:
+    """Django's ``json_script``, same output, faster (its own name: it does not shadow the built-in).
 
     Django escapes with ``str.translate`` over a dict, about 0.5 µs a character: 15 ms of CPU for the
     two figures of every update. Three ``str.replace`` calls do the same escaping in well under 1 ms.

@@ -6,6 +6,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from calculator.engine.vocabulary import grouped_number
+
 register = template.Library()
 
 
@@ -20,7 +22,4 @@ def grouped(value) -> str:
         return str(value)
     if not number.is_finite():
         return str(value)
-    text = str(value) if isinstance(value, str) else format(number.normalize(), "f")
-    sign = "-" if text.startswith("-") else ""
-    whole, dot, fraction = text.lstrip("-+").partition(".")
-    return f"{sign}{int(whole):,}{dot}{fraction}"
+    return grouped_number(str(value) if isinstance(value, str) else format(number.normalize(), "f"))
