@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from ratecards.snapshots import Catalog, NoCard
-from calculator.engine.cards import CATEGORIES, CardSnapshot, tier_group
+from calculator.engine.cards import CATEGORIES, CardSnapshot, ladder_ends, tier_group, tier_index
 from calculator.pricing import market_map_for
 from calculator.engine.markets import OTHER, MarketMap
 
@@ -65,11 +65,7 @@ class Ladder:
         return self.units[0]
 
     def tier(self, position: int) -> int:
-        index = 0
-        ends = self.ends
-        while ends[index] is not None and position > ends[index]:
-            index += 1
-        return index
+        return tier_index(self.ends, position)
 
 
 class Regime:
@@ -161,7 +157,7 @@ class Pricer:
         tiers = card.ladder(market, category) if category in CATEGORIES else ()
         found = None
         if tiers:
-            found = Ladder(card.id, tuple(t.end for t in tiers), tuple(money_to_units(t.rate) for t in tiers),
+            found = Ladder(card.id, ladder_ends(tiers), tuple(money_to_units(t.rate) for t in tiers),
                            counted=len(tiers) > 1)
         self._ladders[key] = found
         return found

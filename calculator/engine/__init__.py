@@ -4,7 +4,7 @@ No Django, no database, no request: callers build `CardSnapshot`s (from the data
 CSVs) and get frozen results of unrounded Decimals, rounded only for display by `round_money`.
 """
 
-from .cards import CATEGORIES, TIERED, CardInfo, CardSnapshot, Rules, Tier, recipient_abroad, tier_group
+from .cards import CATEGORIES, TIERED, CardInfo, CardSnapshot, Rules, Tier, recipient_abroad, tier_group, tier_index
 from .estimate import (
     FREE_REASONS,
     AssumptionOverrides,
@@ -18,7 +18,6 @@ from .estimate import (
     TierStatus,
     estimate,
     graduated_cost,
-    tier_of,
 )
 from .money import MINOR_UNITS, round_money
 from .replay import (
@@ -36,8 +35,9 @@ from .replay import (
 
 __all__ = [
     "CATEGORIES", "TIERED", "CardInfo", "CardSnapshot", "Rules", "Tier", "recipient_abroad", "tier_group",
+    "tier_index",
     "FREE_REASONS", "AssumptionOverrides", "Assumptions", "EstimateLine", "EstimateRequest", "EstimateResult",
-    "LineError", "LineResult", "MarketResult", "TierStatus", "estimate", "graduated_cost", "tier_of",
+    "LineError", "LineResult", "MarketResult", "TierStatus", "estimate", "graduated_cost",
     "MINOR_UNITS", "round_money",
     "KINDS", "RESULT_TYPES", "Event", "EventError", "EventResult", "ReplayMarketResult", "ReplayRequest",
     "ReplayResult", "market_maps_by_period", "replay",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from calculator.engine.markets import MarketMap
 
@@ -98,6 +98,23 @@ class Tier:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lower", max(self.start - 1, 0))
+
+
+def tier_index(ends: Sequence[int | None], position: int | Decimal, start: int = 0) -> int:
+    """The volume tier a message at ``position`` in the month's count falls in: the first (from ``start``)
+    whose inclusive end (Meta's "To"; None for "--") is at or above it. The one statement of the rule;
+    the estimate (``graduated_cost``), the replay and usage charges all go through it.
+
+    ``ends`` are a ladder's ends in order, the last one open; 0 is the list rate.
+    """
+    index = start
+    while ends[index] is not None and position > ends[index]:
+        index += 1
+    return index
+
+
+def ladder_ends(ladder: Sequence[Tier]) -> tuple[int | None, ...]:
+    return tuple(tier.end for tier in ladder)
 
 
 @dataclass(frozen=True, slots=True)

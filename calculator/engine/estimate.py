@@ -19,7 +19,7 @@ from typing import Mapping
 from calculator.engine.markets import InvalidPhoneNumber, MarketMap, UnknownCountry
 
 from .agent import AgentCharge, AgentRate, agent_charge
-from .cards import CATEGORIES, TIERED, CardInfo, CardSnapshot, Rules, Tier, recipient_abroad
+from .cards import CATEGORIES, TIERED, CardInfo, CardSnapshot, Rules, Tier, ladder_ends, recipient_abroad, tier_index
 from .money import ZERO, round_money
 from .staleness import StaleRules
 from .wording import count_text, counted
@@ -137,7 +137,7 @@ class TierStatus:
     @property
     def tier_index(self) -> int:
         """0 is the list rate."""
-        return tier_of(self.ladder, self.count)
+        return tier_index(ladder_ends(self.ladder), self.count)
 
     @property
     def tier_count(self) -> int:
@@ -515,28 +515,18 @@ def graduated_cost(ladder: tuple[Tier, ...], count: Decimal) -> Decimal:
     """Cost of the first ``count`` messages of a month, each at the rate of the tier its position is in.
 
     Fractional counts are priced by their overlap with each tier: the tier from ``lower`` to ``end``
-    covers the positions (lower, end].
+    covers the positions (lower, end]. The tiers before the count's own are full.
     """
-    cost = ZERO
-    for tier in ladder:
-        if tier.end is None or count <= tier.end:
-            return cost + (count - tier.lower) * tier.rate if count > tier.lower else cost
-        cost += (tier.end - tier.lower) * tier.rate
-    return cost
+    last = tier_index(ladder_ends(ladder), count)
+    cost = sum(((tier.end - tier.lower) * tier.rate for tier in ladder[:last]), ZERO)
+    tier = ladder[last]
+    return cost + (count - tier.lower) * tier.rate if count > tier.lower else cost
 
 
 def _share_of_graduated(ladder: tuple[Tier, ...], position: Decimal, own: Decimal) -> Decimal:
     """A category's part of the graduated cost of a shared count, in proportion to its own messages."""
     cost = graduated_cost(ladder, position)
     return cost if own == position else cost * own / position
-
-
-def tier_of(ladder: tuple[Tier, ...], count: Decimal) -> int:
-    """The tier the count's last message falls in (0, the list rate, for no messages)."""
-    for index, tier in enumerate(ladder):
-        if tier.end is None or count <= tier.end:
-            return index
-    return len(ladder) - 1
 
 
 def _sum_by(markets: list[MarketResult], attribute: str, keys: tuple[str, ...]) -> dict[str, Decimal]:

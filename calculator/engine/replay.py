@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from calculator.engine.markets import InvalidPhoneNumber, MappingRule, MarketMap, calling_code_of
 
-from .cards import CATEGORIES, CardInfo, CardSnapshot, Tier, recipient_abroad, tier_group
+from .cards import CATEGORIES, CardInfo, CardSnapshot, Tier, ladder_ends, recipient_abroad, tier_group, tier_index
 from .estimate import NORTH_AMERICA, US_MARKETING_PAUSED_FROM, US_MARKETING_WARNING, moved_warning
 from .money import ZERO, round_money
 from .wording import counted
@@ -199,13 +199,14 @@ class _Cursor:
     moves on, so a charge (`_Replay._charge`) is two increments and a comparison.
     """
 
-    __slots__ = ("market", "category", "ladder", "has_rate", "results", "count", "index", "limit", "result",
-                 "charged", "base", "hits")
+    __slots__ = ("market", "category", "ladder", "ends", "has_rate", "results", "count", "index", "limit",
+                 "result", "charged", "base", "hits")
 
     def __init__(self, market: str, category: str, ladder: tuple[Tier, ...], count: _Count):
         self.market, self.category, self.count = market, category, count
         self.has_rate = bool(ladder)
         self.ladder = ladder or (Tier(0, None, ZERO),)  # no rate: charged, priced 0, and warned about
+        self.ends = ladder_ends(self.ladder)
         self.results = [EventResult(True, "regular", category, tier.rate, market) for tier in self.ladder]
         self.hits = [0] * len(self.ladder)
         self.charged = self.base = self.index = 0
@@ -215,10 +216,8 @@ class _Cursor:
         """Close the current tier's tally and find the tier of ``position``."""
         self.hits[self.index] += self.charged - self.base
         self.base = self.charged
-        index, ladder = self.index, self.ladder
-        while ladder[index].end is not None and position > ladder[index].end:
-            index += 1
-        self.index, self.limit, self.result = index, ladder[index].end, self.results[index]
+        index = self.index = tier_index(self.ends, position, self.index)
+        self.limit, self.result = self.ends[index], self.results[index]
 
     @property
     def cost(self) -> Decimal:
