@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from calculator import api_input, api_output
 from ratecards.snapshots import Catalog
 from calculator.openapi import openapi_document
-from calculator.pricing import PricedDate, default_comparison, price_on_dates, replay_events
+from calculator.pricing import default_comparison, price_on_dates, priced_dates, replay_events
 from pricing_site.api import api_errors, public_api
 
 
@@ -39,11 +39,8 @@ def estimate(request: HttpRequest) -> JsonResponse:
     parsed, problems = api_input.read_estimate(body, catalog.currencies(), timezone.localdate())
     if problems:
         return api_errors(problems)
-    dates = [PricedDate("on", parsed.on)]
-    if parsed.compare_on is None:
-        dates += [PricedDate("compare_on", d) for d in default_comparison(catalog, parsed.currency, parsed.on)]
-    else:
-        dates += [PricedDate(f"compare_on[{i}]", d) for i, d in enumerate(parsed.compare_on)]
+    dates = priced_dates(parsed.on, parsed.compare_on,
+                         lambda: default_comparison(catalog, parsed.currency, parsed.on))
     results, problems = price_on_dates(catalog, parsed.request, parsed.currency, dates)
     if problems:
         return api_errors(problems)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timezone
+from typing import Callable
 
 from calculator import timezones
 from ratecards.snapshots import Catalog, NoCard
@@ -26,11 +27,20 @@ class PricedDate:
 
 
 def default_comparison(catalog: Catalog, currency: str, on: date) -> list[date]:
-    """The latest conversation-based card, so every estimate shows the old model against the new."""
+    """The API's comparison when none is asked for (docs/api.md): the latest conversation-based card, so
+    every estimate shows the old model against the new. The page compares more (``regimes``)."""
     old = catalog.latest_conversation_card(currency)
     if old is None or old.effective_from > on:
         return []
     return [old.effective_from]
+
+
+def priced_dates(on: date, compare_on: list[date] | None, default: Callable[[], list[date]]) -> list[PricedDate]:
+    """The date asked for, then the comparison dates asked for (named by position), else the default's."""
+    dates = [PricedDate("on", on)]
+    if compare_on is None:
+        return dates + [PricedDate("compare_on", d) for d in default()]
+    return dates + [PricedDate(f"compare_on[{i}]", d) for i, d in enumerate(compare_on)]
 
 
 def check_lines(catalog: Catalog, request: EstimateRequest, on: date) -> Problems:

@@ -16,7 +16,7 @@ from ratecards.snapshots import CardListing, Catalog
 from calculator.engine.cards import Rules
 from calculator.engine.estimate import EstimateRequest, EstimateResult
 from calculator.engine.money import ZERO, round_money
-from calculator.pricing import PricedDate, Problems, price_on_dates
+from calculator.pricing import Problems, price_on_dates, priced_dates
 
 PERCENT_PLACES = Decimal("0.1")
 
@@ -56,10 +56,14 @@ def comparison_listings(catalog: Catalog, currency: str, on: date) -> list[CardL
     return sorted(chosen.values(), key=lambda listing: listing.effective_from)
 
 
+def comparison_dates(catalog: Catalog, currency: str, on: date) -> list[date]:
+    """What the page compares the card in force with, by date: "Save as quote" keeps the same."""
+    return [listing.effective_from for listing in comparison_listings(catalog, currency, on)]
+
+
 def price_regimes(catalog: Catalog, request: EstimateRequest, currency: str, on: date) -> tuple[list[Regime], Problems]:
     """The card in force first, then the comparisons in date order."""
-    listings = comparison_listings(catalog, currency, on)
-    dates = [PricedDate("on", on)] + [PricedDate("on", listing.effective_from) for listing in listings]
+    dates = priced_dates(on, comparison_dates(catalog, currency, on), list)
     results, problems = price_on_dates(catalog, request, currency, dates)
     if problems:
         return [], problems

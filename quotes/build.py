@@ -18,7 +18,7 @@ from calculator.engine.cards import CATEGORIES
 from calculator.engine.estimate import EstimateResult
 from calculator.engine.money import ZERO, round_money
 from calculator.engine.vocabulary import CATEGORY_LABELS, count_cents, count_json
-from calculator.pricing import PricedDate, default_comparison, price_on_dates
+from calculator.pricing import default_comparison, price_on_dates, priced_dates
 from calculator.regimes import describe_rules, regime_title
 from plans.models import Conversion, NoExchangeRate, PlanTerms as StoredTerms, PricePlan, conversion
 from plans.pricing import (
@@ -65,12 +65,7 @@ def quote_currency_for(card_currency: str, plan: PricePlan | None, wanted: str |
 
 def price_quote(catalog: Catalog, stored: StoredRequest, plan: PricePlan | None,
                 wanted_currency: str | None = None) -> tuple[QuoteFigures | None, Problems]:
-    dates = [PricedDate("on", stored.on)]
-    if stored.compare_on is None:
-        compare_on = default_comparison(catalog, stored.currency, stored.on)
-        dates += [PricedDate("compare_on", d) for d in compare_on]
-    else:
-        dates += [PricedDate(f"compare_on[{i}]", d) for i, d in enumerate(stored.compare_on)]
+    dates = priced_dates(stored.on, stored.compare_on, lambda: default_comparison(catalog, stored.currency, stored.on))
     results, problems = price_on_dates(catalog, stored.request, stored.currency, dates)
     if problems:
         return None, problems

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ratecards.snapshots import Catalog
 from calculator.forms import read_calculator
+from calculator.regimes import comparison_dates
 from quotes import exports
 from quotes.access import quote_for, sales_required, sees_all, shared_quote
 from quotes.build import price_quote
@@ -66,7 +67,10 @@ def new_quote(request: HttpRequest) -> HttpResponse:
     form = QuoteForm(data, today=today, card_currencies=catalog.currencies(),
                      initial=_initial(source, query, stored, today))
     if data is not None and stored is not None and form.is_valid():
-        quote = _create(request, form, replace(stored, on=form.cleaned_data["on"]), source, query, catalog)
+        stored = replace(stored, on=form.cleaned_data["on"])
+        if source is None:  # from the calculator: the quote keeps the comparisons the page shows
+            stored = replace(stored, compare_on=comparison_dates(catalog, stored.currency, stored.on))
+        quote = _create(request, form, stored, source, query, catalog)
         if quote is not None:
             messages.success(request, f"Quote {quote.reference} for {quote.customer} saved.")
             return redirect("quotes:detail", reference=quote.reference)

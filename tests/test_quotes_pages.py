@@ -85,6 +85,18 @@ def test_saving_from_the_calculator_stores_the_request_the_cards_and_the_figures
     assert quote.calculator_query == CALCULATOR_QUERY
 
 
+def test_saving_from_the_calculator_keeps_the_comparisons_the_page_showed(client, seller):
+    page = client.get("/?" + CALCULATOR_QUERY).content.decode()
+    save_from_calculator(client)
+    quote = Quote.objects.get()
+    # On 2026-11-01 the page compares the card in force with the latest conversation-based card and the
+    # latest card of the other rule set (per message, service and utility in the window free): 2026-04-01.
+    shown = [entry["card"] for entry in quote.result["comparison"]]
+    assert shown == ["USD 2026-10-01", "USD 2024-11-01", "USD 2026-04-01"]
+    assert all(name in page for name in shown)
+    assert quote.request["compare_on"] == ["2024-11-01", "2026-04-01"]
+
+
 def test_a_quote_needs_a_customer(client, seller):
     response = save_from_calculator(client, customer="  ")
     assert response.status_code == 400
