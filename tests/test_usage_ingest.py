@@ -124,6 +124,32 @@ def test_statuses_arriving_in_any_order_and_across_files_give_the_same_result(wo
     assert month_totals(workspace, month_of("2026-11")).as_json() == month_totals(other, month_of("2026-11")).as_json()
 
 
+def test_merging_in_python_and_in_sql_follow_the_one_rule(workspace):
+    """A batch merges a message's statuses in Python (merge_state), separate files merge them in SQL (the
+    upsert generated from MERGE_RULE): in any order, both keep the same row."""
+    from itertools import permutations
+
+    from usage.store import STATE_COLUMNS, WORKED_OUT_FROM
+
+    statuses = [status("wamid.M", "sent", NOV_1 + 10, pricing=False),
+                status("wamid.M", "delivered", NOV_1 + 20, category="utility", conversation="conv-1"),
+                status("wamid.M", "read", NOV_1 + 30, category="marketing", kind="regular")]
+    columns = sorted(set(STATE_COLUMNS.values()) | {c for cs in WORKED_OUT_FROM.values() for c in cs}
+                     | {"outcome", "category", "charge_units"})
+    rows = []
+    for index, order in enumerate(permutations(statuses)):
+        in_python = Workspace.objects.create(name=f"P{index}", slug=f"p{index}")
+        load(in_python, envelope(statuses=order))
+        in_sql = Workspace.objects.create(name=f"S{index}", slug=f"s{index}")
+        for one in order:
+            load(in_sql, envelope(statuses=[one]))
+        rows += [Message.objects.filter(workspace=space).values(*columns).get() for space in (in_python, in_sql)]
+    assert all(row == rows[0] for row in rows)
+    # the earliest time, the latest status (read) with the latest pricing (marketing), the first conversation
+    assert (rows[0]["ts"], rows[0]["last_status"], rows[0]["price_category"], rows[0]["conversation_id"]) == (
+        NOV_1 + 10, "read", "marketing", "conv-1")
+
+
 def month_of(text: str):
     from datetime import date
 

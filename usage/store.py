@@ -3,9 +3,9 @@
 `MessageWriter.write` upserts a batch of message states with
 `INSERT ... ON CONFLICT (workspace_id, wamid) DO UPDATE ... WHERE <something new> RETURNING`: multi-row
 VALUES on SQLite, COPY into a staging table then INSERT ... SELECT on PostgreSQL. The merge happens in
-SQL (earliest time, latest status, latest pricing: `usage.webhooks.merge_state` in Python), and the
-WHERE clause leaves a row alone when the new state adds nothing, so loading a file twice changes nothing
-and returns no rows. Merging is order-free (minimum, maximum, first non-empty), so a file loaded again
+SQL (earliest time, latest status, latest pricing: generated from `usage.webhooks.MERGE_RULE`, which
+`merge_state` applies in Python), and the WHERE clause leaves a row alone when the new state adds
+nothing, so loading a file twice changes nothing and returns no rows. Merging is order-free (minimum, maximum, first non-empty), so a file loaded again
 after others still changes nothing.
 
 New rows are priced as they are written, in time order within the batch, with tier counts carried from
@@ -37,8 +37,8 @@ from calculator.engine.cards import tier_group
 
 from .charges import CONVERSATION_MODEL, PAID, MonthCounter, Pricer, price
 from .models import DailyUsage, Message, MonthSummary, Outcome, Workspace
-from .webhooks import (BILLABLE, CONTACT, CONVERSATION, ENTRY_POINT, INBOUND, LAST_STATUS, PHONE, PRICE_CATEGORY,
-                       PRICE_TYPE, PRICING_KEY, PRICING_MODEL, STATUS_KEY, STATUS_RANKS, TS, WAMID)
+from .webhooks import (BILLABLE, CONTACT, CONVERSATION, ENTRY_POINT, INBOUND, LAST_STATUS, MERGE_RULE, PHONE,
+                       PRICE_CATEGORY, PRICE_TYPE, PRICING_KEY, PRICING_MODEL, STATUS_KEY, STATUS_RANKS, TS, WAMID)
 
 TABLE = Message._meta.db_table
 DAILY = DailyUsage._meta.db_table
@@ -54,27 +54,36 @@ COLUMNS = ("workspace_id", "wamid", "inbound", "contact", "phone_number_id", "ts
            "billing_type", "outcome", "card_id", "tier", "charge_units", "list_units")
 
 
-def _newer(column: str, key: str) -> str:
-    return f"{column} = CASE WHEN excluded.{key} > {TABLE}.{key} THEN excluded.{column} ELSE {TABLE}.{column} END"
+# The merge in SQL, generated from the one rule (`usage.webhooks.MERGE_RULE`): for each entry, the
+# condition under which the incoming row's values win, and the columns it carries (the key last: every
+# SET reads the row as it was). `day` and `month` are worked out from `ts` and go along with it.
+STATE_COLUMNS = {TS: "ts", STATUS_KEY: "status_key", LAST_STATUS: "last_status", PRICING_KEY: "pricing_key",
+                 PRICING_MODEL: "pricing_model", BILLABLE: "billable", PRICE_TYPE: "price_type",
+                 PRICE_CATEGORY: "price_category", CONTACT: "contact", PHONE: "phone_number_id",
+                 CONVERSATION: "conversation_id", ENTRY_POINT: "entry_point"}
+WORKED_OUT_FROM = {"ts": ("day", "month")}
+_WINS = {
+    "earliest": "excluded.{key} < {table}.{key}",
+    "newest": "excluded.{key} > {table}.{key}",
+    "first": "({table}.{key} = '' AND excluded.{key} <> '')",
+    "any": "(excluded.{key} AND NOT {table}.{key})",
+}
 
 
-def _earlier(column: str) -> str:
-    return f"{column} = CASE WHEN excluded.ts < {TABLE}.ts THEN excluded.{column} ELSE {TABLE}.{column} END"
+def _merge_sql() -> tuple[list[str], list[str]]:
+    """(SET assignments, the conditions under which the incoming row adds something)."""
+    assignments, conditions = [], []
+    for how, key, carried in MERGE_RULE:
+        wins = _WINS[how].format(key=STATE_COLUMNS[key], table=TABLE)
+        conditions.append(wins)
+        columns = [c for position in carried for c in (*WORKED_OUT_FROM.get(STATE_COLUMNS[position], ()),
+                                                        STATE_COLUMNS[position])]
+        assignments += [f"{c} = CASE WHEN {wins} THEN excluded.{c} ELSE {TABLE}.{c} END" for c in columns]
+    return assignments, conditions
 
 
-def _first(column: str) -> str:
-    return f"{column} = CASE WHEN {TABLE}.{column} = '' THEN excluded.{column} ELSE {TABLE}.{column} END"
-
-
-MERGE = ",\n  ".join([
-    _earlier("day"), _earlier("month"), _earlier("ts"),  # ts last: every SET reads the row as it was
-    _newer("last_status", "status_key"), _newer("status_key", "status_key"),
-    *(_newer(column, "pricing_key") for column in ("pricing_model", "billable", "price_type", "price_category")),
-    _newer("pricing_key", "pricing_key"),
-    _first("contact"), _first("phone_number_id"), _first("conversation_id"),
-    f"entry_point = CASE WHEN excluded.entry_point THEN TRUE ELSE {TABLE}.entry_point END",
-    f"dirty = CASE WHEN {{reprice}} THEN TRUE ELSE {TABLE}.dirty END",
-])
+_ASSIGNMENTS, _CONDITIONS = _merge_sql()
+MERGE = ",\n  ".join(_ASSIGNMENTS + [f"dirty = CASE WHEN {{reprice}} THEN TRUE ELSE {TABLE}.dirty END"])
 # A merge that can change what the message amounted to, or its place in the month's time order; a later
 # `read` after `delivered` cannot, so it leaves the row priced as it is.
 REPRICE = " OR ".join([
@@ -87,12 +96,7 @@ REPRICE = " OR ".join([
     *(f"({TABLE}.{c} = '' AND excluded.{c} <> '')" for c in ("contact", "conversation_id")),
 ])
 MERGE = MERGE.replace("{reprice}", REPRICE)
-SOMETHING_NEW = " OR ".join([
-    f"excluded.ts < {TABLE}.ts", f"excluded.status_key > {TABLE}.status_key",
-    f"excluded.pricing_key > {TABLE}.pricing_key",
-    *(f"({TABLE}.{c} = '' AND excluded.{c} <> '')" for c in ("contact", "phone_number_id", "conversation_id")),
-    f"(excluded.entry_point AND NOT {TABLE}.entry_point)",
-])
+SOMETHING_NEW = " OR ".join(_CONDITIONS)
 
 
 @functools.lru_cache(maxsize=8)

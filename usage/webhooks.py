@@ -170,28 +170,35 @@ WAMID, INBOUND, CONTACT, PHONE, TS, STATUS_KEY, LAST_STATUS, PRICING_KEY, PRICIN
     PRICE_CATEGORY, CONVERSATION, ENTRY_POINT = range(14)
 
 
+# How two partial views of one message merge, stated once: `merge_state` applies it in Python (within a
+# batch), `usage.store.MERGE` is generated from it for SQL (against the stored row). Each entry: how the
+# key decides, the key's position, the positions taken along with it (the key itself last).
+#   earliest: the smaller key wins; newest: the larger; first: the first non-empty; any: true once true.
+MERGE_RULE = (
+    ("earliest", TS, (TS,)),
+    # the latest status (by time, then rank: a `failed` after `delivered` wins)
+    ("newest", STATUS_KEY, (LAST_STATUS, STATUS_KEY)),
+    # the pricing of the latest status that carries one
+    ("newest", PRICING_KEY, (PRICING_MODEL, BILLABLE, PRICE_TYPE, PRICE_CATEGORY, PRICING_KEY)),
+    ("first", CONTACT, (CONTACT,)),
+    ("first", PHONE, (PHONE,)),
+    ("first", CONVERSATION, (CONVERSATION,)),
+    ("any", ENTRY_POINT, (ENTRY_POINT,)),
+)
 def merge_state(into: list, other: list) -> None:
-    """Merge two partial views of one message; the result does not depend on the order they arrive in.
-
-    Earliest time; latest status (by time, then rank: a `failed` after `delivered` wins); the pricing of
-    the latest status that carries one; the first non-empty contact, phone number and conversation.
-    `usage.store.UPSERT` does the same in SQL.
-    """
-    if other[TS] < into[TS]:
-        into[TS] = other[TS]
-    if other[STATUS_KEY] > into[STATUS_KEY]:
-        into[STATUS_KEY] = other[STATUS_KEY]
-        into[LAST_STATUS] = other[LAST_STATUS]
-    if other[PRICING_KEY] > into[PRICING_KEY]:
-        into[PRICING_KEY:PRICE_CATEGORY + 1] = other[PRICING_KEY:PRICE_CATEGORY + 1]
-    if not into[CONTACT]:
-        into[CONTACT] = other[CONTACT]
-    if not into[PHONE]:
-        into[PHONE] = other[PHONE]
-    if not into[CONVERSATION]:
-        into[CONVERSATION] = other[CONVERSATION]
-    if other[ENTRY_POINT]:
-        into[ENTRY_POINT] = True
+    """Merge two partial views of one message by `MERGE_RULE`; the result does not depend on the order
+    they arrive in (minimum, maximum, first non-empty, any)."""
+    for how, key, carried in MERGE_RULE:
+        mine, theirs = into[key], other[key]
+        if how == "earliest":
+            takes = theirs < mine
+        elif how == "newest":
+            takes = theirs > mine
+        else:  # "first" and "any": the first value that is not empty (or false)
+            takes = not mine and theirs
+        if takes:
+            for position in carried:
+                into[position] = other[position]
 
 
 @dataclass(frozen=True, slots=True)
