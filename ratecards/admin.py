@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,6 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from ratecards import importer
@@ -83,8 +85,6 @@ class InForceFilter(admin.SimpleListFilter):
         return [("today", "Today"), ("ended", "Ended"), ("future", "Starts later")]
 
     def queryset(self, request, queryset):
-        from django.utils import timezone
-
         today = timezone.localdate()
         if self.value() == "today":
             return queryset.in_force(today)
@@ -305,10 +305,12 @@ class RateCardAdmin(EditorsChangeStaffViewMixin, admin.ModelAdmin):
         if form.is_valid():
             comparison = compare_cards(form.cleaned_data["old"], form.cleaned_data["new"])
         elif not request.GET:
-            # Default: today's USD card against the one before it, the quarterly review.
-            cards = list(RateCard.objects.published().filter(currency="USD").order_by("-effective_from")[:2])
-            if len(cards) == 2:
-                form = CompareForm(initial={"old": cards[1].pk, "new": cards[0].pk})
+            # Default: today's USD card against the one in force before it, the quarterly review (a card
+            # published for a later date is not today's).
+            new = RateCard.objects.in_force("USD", timezone.localdate())
+            old = new and RateCard.objects.in_force("USD", new.effective_from - timedelta(days=1))
+            if old is not None:
+                form = CompareForm(initial={"old": old.pk, "new": new.pk})
         return TemplateResponse(
             request,
             "admin/ratecards/ratecard/compare.html",

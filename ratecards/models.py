@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Iterable, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -135,15 +136,28 @@ class CardStatus(models.TextChoices):
     SUPERSEDED = "superseded", "Superseded by a correction"
 
 
+Dated = TypeVar("Dated")
+
+
+def latest_in_force(cards: Iterable[Dated], on: date) -> Dated | None:
+    """The card in force on a date, the one statement of the rule: of one currency's published cards
+    (rows or listings, in any order), the latest whose effective_from is on or before the date; None
+    before the first. `RateCard.objects.in_force`, the request-wide `ratecards.snapshots.Catalog` and
+    the admin's compare page all ask here."""
+    found = None
+    for card in cards:
+        if card.effective_from <= on and (found is None or card.effective_from > found.effective_from):
+            found = card
+    return found
+
+
 class RateCardQuerySet(models.QuerySet):
     def published(self) -> "RateCardQuerySet":
         return self.filter(status=CardStatus.PUBLISHED)
 
     def in_force(self, currency: str, on: date) -> "RateCard | None":
-        """The card in force: the latest published card of the currency with effective_from <= on."""
-        return (
-            self.published().filter(currency=currency, effective_from__lte=on).order_by("-effective_from").first()
-        )
+        """The card of the currency in force on the date (`latest_in_force`)."""
+        return latest_in_force(self.published().filter(currency=currency, effective_from__lte=on), on)
 
 
 class RateCard(models.Model):

@@ -17,7 +17,7 @@ from calculator.engine.cards import CardInfo, CardSnapshot, Rules, Tier
 from calculator.engine.replay import market_maps_by_period
 from ratecards import catalog as ratecard_catalog
 from calculator.engine.markets import MappingRule, MarketMap
-from ratecards.models import RULE_FIELDS, AgentTokenRate, CardStatus, Market, PricingModel, RateCard
+from ratecards.models import RULE_FIELDS, AgentTokenRate, CardStatus, Market, PricingModel, RateCard, latest_in_force
 
 
 class NoCard(LookupError):
@@ -119,11 +119,7 @@ class Catalog:
         return sorted({c.currency for c in self.listings() if on is None or c.effective_from <= on})
 
     def listing_in_force(self, currency: str, on: date) -> CardListing | None:
-        found = None
-        for listing in self.listings():
-            if listing.currency == currency and listing.effective_from <= on:
-                found = listing
-        return found
+        return latest_in_force((listing for listing in self.listings() if listing.currency == currency), on)
 
     def earliest(self, currency: str) -> CardListing | None:
         return next((c for c in self.listings() if c.currency == currency), None)

@@ -129,6 +129,22 @@ def test_compare_shows_what_changed_market_by_market(editor):
     assert "service_charged" in page  # the rule that changed
 
 
+def test_compare_defaults_to_todays_card_and_the_one_before_it_not_to_the_two_newest(editor):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    started = [c for c in RateCard.objects.published().filter(currency="USD").order_by("effective_from")
+               if c.effective_from <= today]
+    before, todays = started[-2:]
+    later = todays.new_draft()  # a card already published for a date to come
+    later.effective_from = today.replace(year=today.year + 1)
+    later.save()
+    later.publish()
+    page = editor.get("/admin/ratecards/ratecard/compare/").content.decode()
+    assert f'<option value="{todays.pk}" selected>' in page and f'<option value="{before.pk}" selected>' in page
+    assert f'<option value="{later.pk}" selected>' not in page
+
+
 def test_comparison_reports_old_new_and_percent():
     from ratecards.comparison import compare_cards
 
