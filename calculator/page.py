@@ -36,7 +36,7 @@ class CategoryRow:
 
 
 @dataclass
-class TierRow:
+class TierPanel:
     market: str
     status: TierStatus
 
@@ -85,8 +85,8 @@ class Page:
     def charged_total(self) -> Decimal:
         return sum(self.result.charged_by_category.values(), ZERO)
 
-    def tier_rows(self) -> list[TierRow]:
-        return [TierRow(market, status) for market, status in charts.tier_panels(self.result)]
+    def tier_rows(self) -> list[TierPanel]:
+        return [TierPanel(market, status) for market, status in charts.tier_panels(self.result)]
 
     def agent_amounts(self) -> list[Decimal | None] | None:
         """Meta Business Agent per regime (None where a currency has no rate), or None when not asked."""

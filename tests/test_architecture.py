@@ -125,6 +125,18 @@ def test_no_application_module_is_over_600_lines(name, path):
     assert lines <= MAX_LINES, f"{path.relative_to(ROOT)} has {lines} lines"
 
 
+def test_one_name_per_thing_no_two_classes_of_the_application_share_a_name():
+    """A model and a dataclass, or two apps' helpers, called the same make a reader guess which is meant."""
+    seen: dict[str, list[str]] = {}
+    for _, path in modules():
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            # Django names every command Command; a private class is its module's own business.
+            if isinstance(node, ast.ClassDef) and node.name != "Command" and not node.name.startswith("_"):
+                seen.setdefault(node.name, []).append(str(path.relative_to(ROOT)))
+    shared = {name: paths for name, paths in seen.items() if len(paths) > 1}
+    assert not shared, shared
+
+
 def test_the_checks_see_a_cycle_and_a_hidden_import(tmp_path):
     """The reader itself: relative imports resolve, and imports inside functions are marked as such."""
     module = tmp_path / "views.py"

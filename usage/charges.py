@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from ratecards.snapshots import Catalog, NoCard
-from calculator.engine.cards import CATEGORIES, CardSnapshot, ladder_ends, tier_group, tier_index
+from calculator.engine.cards import CATEGORIES, CardSnapshot, ladder_ends, tier_group, tier_at
 from calculator.pricing import market_map_for
 from calculator.engine.markets import OTHER, MarketMap
 
@@ -65,10 +65,10 @@ class Ladder:
         return self.units[0]
 
     def tier(self, position: int) -> int:
-        return tier_index(self.ends, position)
+        return tier_at(self.ends, position)
 
 
-class Regime:
+class CardWithMapping:
     """A card (or none) with the market mapping it prices with, and what has been worked out under them."""
 
     __slots__ = ("card", "market_map", "service_allowance", "per_message", "places", "derived")
@@ -89,7 +89,7 @@ class Day:
 
     day: date
     month: date
-    regime: Regime
+    regime: CardWithMapping
 
     @property
     def card(self) -> CardSnapshot | None:
@@ -121,7 +121,7 @@ class Pricer:
         self.tz = tz
         self.slot = DAY if tz is UTC else SLOT  # days (and their cache) by UTC day, or by quarter hour
         self._days: dict[int, Day] = {}
-        self._regimes: dict[tuple[int, int], Regime] = {}
+        self._regimes: dict[tuple[int, int], CardWithMapping] = {}
         self._ladders: dict[tuple[int, str, str], Ladder | None] = {}
 
     def day(self, ts: int) -> Day:
@@ -142,7 +142,7 @@ class Pricer:
             market_map = market_map_for(self.catalog, card, on) if card else self.catalog.market_map(on)
             regime = self._regimes.get((id(card), id(market_map)))
             if regime is None:
-                regime = self._regimes[(id(card), id(market_map))] = Regime(card, market_map)
+                regime = self._regimes[(id(card), id(market_map))] = CardWithMapping(card, market_map)
             found = self._days[key] = Day(on, on.replace(day=1), regime)
             if self.slot != DAY:
                 self._days[on] = found  # type: ignore[index]
@@ -187,8 +187,8 @@ class Pricer:
         """The market and ISO country of a user's number (digits without +) on a message's day."""
         return self.derive(True, contact, ts, "", "", None, "", "")[:2]  # type: ignore[return-value]
 
-    def _derive(self, regime: Regime, place: tuple[str, str], inbound: bool, last_status: str, billable: bool | None,
-                price_type: str, price_category: str, old_model: bool = False) -> Derived:
+    def _derive(self, regime: CardWithMapping, place: tuple[str, str], inbound: bool, last_status: str,
+                billable: bool | None, price_type: str, price_category: str, old_model: bool = False) -> Derived:
         market, country = place
         if inbound:
             return Derived(market, country, "", "", INBOUND, None)

@@ -373,7 +373,9 @@ def _tier_switch(entry: Entry, value: Value) -> TierSwitch:
 # --- pricing_analytics
 
 @dataclass(frozen=True, slots=True)
-class AnalyticsPoint:
+class ParsedAnalyticsPoint:
+    """One data point of a pricing_analytics response as read; stored as a `usage.models.AnalyticsPoint`."""
+
     start: int
     end: int
     phone_number: str
@@ -399,7 +401,7 @@ def parse_analytics_document(raw: bytes | str) -> dict:
         raise RecordError(f"not JSON: {exc}") from None
 
 
-def analytics_points(document: dict) -> list[AnalyticsPoint]:
+def analytics_points(document: dict) -> list[ParsedAnalyticsPoint]:
     """The data points of a Graph API `pricing_analytics` response (also accepted without its wrapper)."""
     body = document.get("pricing_analytics", document) if isinstance(document, dict) else None
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
@@ -409,7 +411,7 @@ def analytics_points(document: dict) -> list[AnalyticsPoint]:
         for p, point in enumerate(group.get("data_points", ()) if isinstance(group, dict) else ()):
             where = f"pricing_analytics.data[{d}].data_points[{p}]"
             try:
-                points.append(AnalyticsPoint(
+                points.append(ParsedAnalyticsPoint(
                     start=_whole(point["start"], "start", 0, MAX_TIME), end=_whole(point["end"], "end", 0, MAX_TIME),
                     phone_number=str(point.get("phone_number") or ""), country=str(point.get("country") or "").upper(),
                     pricing_type=normal_category(point.get("pricing_type")),

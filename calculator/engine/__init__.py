@@ -4,7 +4,7 @@ No Django, no database, no request: callers build `CardSnapshot`s (from the data
 CSVs) and get frozen results of unrounded Decimals, rounded only for display by `round_money`.
 """
 
-from .cards import CATEGORIES, TIERED, CardInfo, CardSnapshot, Rules, Tier, recipient_abroad, tier_group, tier_index
+from .cards import CATEGORIES, TIERED, CardInfo, CardSnapshot, Rules, Tier, recipient_abroad, tier_group, tier_at
 from .estimate import (
     FREE_REASONS,
     AssumptionOverrides,
@@ -35,7 +35,7 @@ from .replay import (
 
 __all__ = [
     "CATEGORIES", "TIERED", "CardInfo", "CardSnapshot", "Rules", "Tier", "recipient_abroad", "tier_group",
-    "tier_index",
+    "tier_at",
     "FREE_REASONS", "AssumptionOverrides", "Assumptions", "EstimateLine", "EstimateRequest", "EstimateResult",
     "LineError", "LineResult", "MarketResult", "TierStatus", "estimate", "graduated_cost",
     "MINOR_UNITS", "round_money",

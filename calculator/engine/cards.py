@@ -100,7 +100,7 @@ class Tier:
         object.__setattr__(self, "lower", max(self.start - 1, 0))
 
 
-def tier_index(ends: Sequence[int | None], position: int | Decimal, start: int = 0) -> int:
+def tier_at(ends: Sequence[int | None], position: int | Decimal, start: int = 0) -> int:
     """The volume tier a message at ``position`` in the month's count falls in: the first (from ``start``)
     whose inclusive end (Meta's "To"; None for "--") is at or above it. The one statement of the rule;
     the estimate (``graduated_cost``), the replay and usage charges all go through it.

@@ -19,7 +19,7 @@ from typing import Mapping
 from calculator.engine.markets import InvalidPhoneNumber, MarketMap, UnknownCountry
 
 from .agent import AgentCharge, AgentRate, agent_charge
-from .cards import CATEGORIES, TIERED, CardInfo, CardSnapshot, Rules, Tier, ladder_ends, recipient_abroad, tier_index
+from .cards import CATEGORIES, TIERED, CardInfo, CardSnapshot, Rules, Tier, ladder_ends, recipient_abroad, tier_at
 from .money import ZERO, round_money
 from .staleness import StaleRules
 from .wording import count_text, counted
@@ -137,7 +137,7 @@ class TierStatus:
     @property
     def tier_index(self) -> int:
         """0 is the list rate."""
-        return tier_index(ladder_ends(self.ladder), self.count)
+        return tier_at(ladder_ends(self.ladder), self.count)
 
     @property
     def tier_count(self) -> int:
@@ -517,7 +517,7 @@ def graduated_cost(ladder: tuple[Tier, ...], count: Decimal) -> Decimal:
     Fractional counts are priced by their overlap with each tier: the tier from ``lower`` to ``end``
     covers the positions (lower, end]. The tiers before the count's own are full.
     """
-    last = tier_index(ladder_ends(ladder), count)
+    last = tier_at(ladder_ends(ladder), count)
     cost = sum(((tier.end - tier.lower) * tier.rate for tier in ladder[:last]), ZERO)
     tier = ladder[last]
     return cost + (count - tier.lower) * tier.rate if count > tier.lower else cost

@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from calculator.engine.markets import InvalidPhoneNumber, MappingRule, MarketMap, calling_code_of
 
-from .cards import CATEGORIES, CardInfo, CardSnapshot, Tier, ladder_ends, recipient_abroad, tier_group, tier_index
+from .cards import CATEGORIES, CardInfo, CardSnapshot, Tier, ladder_ends, recipient_abroad, tier_group, tier_at
 from .estimate import NORTH_AMERICA, US_MARKETING_PAUSED_FROM, US_MARKETING_WARNING, moved_warning
 from .money import ZERO, round_money
 from .wording import counted
@@ -216,7 +216,7 @@ class _Cursor:
         """Close the current tier's tally and find the tier of ``position``."""
         self.hits[self.index] += self.charged - self.base
         self.base = self.charged
-        index = self.index = tier_index(self.ends, position, self.index)
+        index = self.index = tier_at(self.ends, position, self.index)
         self.limit, self.result = self.ends[index], self.results[index]
 
     @property
