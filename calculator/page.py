@@ -17,7 +17,7 @@ from calculator.engine.money import ZERO
 from calculator.forms import PREFIX, CalculatorInput, LineForm, canonical_query, country_names, read_calculator
 from calculator.mixes import MIXES
 from calculator.paste import PasteForm, PasteResult
-from calculator.pricing import market_map_for
+from calculator.pricing import Problems, market_map_for
 from calculator.regimes import Regime, price_regimes
 from calculator.engine.markets import MarketMap
 
@@ -168,14 +168,15 @@ def _with_defaults(data: QueryDict, calc: CalculatorInput) -> QueryDict:
     return data
 
 
-def _show_problems(calc: CalculatorInput, problems: list[tuple[str, str]]) -> None:
-    """Problems found while pricing ("lines[2].country", "on") shown beside their fields."""
-    for name, message in problems:
-        if name.startswith("lines["):
-            index, _, field_name = name[len("lines["):].partition("].")
-            form = calc.line_forms[int(index)]
-            form.add_error(field_name if field_name in LineForm.base_fields else "country", message)
-        elif name in calc.form.fields:
-            calc.form.add_error(name, message)
+def _show_problems(calc: CalculatorInput, problems: Problems) -> None:
+    """Problems found while pricing shown beside their fields: a line's beside that line's input (a line
+    names its recipients by country here, so a market or phone problem goes beside the country)."""
+    for problem in problems:
+        if problem.line is not None:
+            form = calc.line_forms[problem.line]
+            form.add_error(problem.line_field if problem.line_field in LineForm.base_fields else "country",
+                           problem.message)
+        elif problem.field in calc.form.fields:
+            calc.form.add_error(problem.field, problem.message)
         else:
-            calc.notices.append(message)
+            calc.notices.append(problem.message)

@@ -18,7 +18,7 @@ from calculator.engine.cards import CATEGORIES
 from calculator.engine.estimate import EstimateResult
 from calculator.engine.money import ZERO, round_money
 from calculator.engine.vocabulary import CATEGORY_LABELS, count_cents, count_json
-from calculator.pricing import default_comparison, price_on_dates, priced_dates
+from calculator.pricing import Problem, Problems, default_comparison, price_on_dates, priced_dates
 from calculator.regimes import describe_rules, regime_title
 from plans.models import Conversion, NoExchangeRate, PlanTerms as StoredTerms, PricePlan, conversion
 from plans.pricing import (
@@ -32,7 +32,6 @@ from plans.pricing import (
 from quotes.requests import StoredRequest, request_json
 
 RESULT_VERSION = 1
-Problems = list[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ def price_quote(catalog: Catalog, stored: StoredRequest, plan: PricePlan | None,
     try:
         meta_conversion = conversion(stored.currency, currency, stored.on)
     except NoExchangeRate as exc:
-        problems.append(("quote_currency" if wanted_currency else "price_plan", str(exc)))
+        problems.append(Problem("quote_currency" if wanted_currency else "price_plan", str(exc)))
     if problems:
         return None, problems
     priced = [_price_one(catalog, stored, result, plan_found, meta_conversion, currency) for result in results]
@@ -97,16 +96,16 @@ def _plan_on(plan: PricePlan | None, on: date, currency: str) -> tuple[_Plan | N
     if plan.is_credits:
         table = plan.credit_table_on(on)
         if not table:
-            return None, [("price_plan", f"{plan.name} has no credit rates in force on {on.isoformat()}")]
+            return None, [Problem("price_plan", f"{plan.name} has no credit rates in force on {on.isoformat()}")]
         return _Plan(plan, None, table, None), []
     terms = plan.terms_on(on)
     if terms is None:
-        return None, [("price_plan", f"{plan.name} has no terms in force on {on.isoformat()}: an admin must "
+        return None, [Problem("price_plan", f"{plan.name} has no terms in force on {on.isoformat()}: an admin must "
                                      "add them (Price plans) before this quote can be made")]
     try:
         fees = conversion(plan.currency, currency, on)
     except NoExchangeRate as exc:
-        return None, [("quote_currency", str(exc))]
+        return None, [Problem("quote_currency", str(exc))]
     return _Plan(plan, terms, None, fees), []
 
 

@@ -106,11 +106,11 @@ def _create(request: HttpRequest, form: QuoteForm, stored: StoredRequest, source
             catalog: Catalog) -> Quote | None:
     data = form.cleaned_data
     figures, problems = price_quote(catalog, stored, data["price_plan"], data["quote_currency"] or None)
-    for field, message in problems:
-        if field in form.fields:
-            form.add_error(field, message)
+    for problem in problems:
+        if problem.field in form.fields:
+            form.add_error(problem.field, problem.message)
         else:  # a line of the calculator's inputs: named as the API names it
-            form.add_error(None, f"{field}: {message}")
+            form.add_error(None, f"{problem.field}: {problem.message}")
     if figures is None:
         return None
     return save_quote(owner=request.user, figures=figures, customer=data["customer"], plan=data["price_plan"],
