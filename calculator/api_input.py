@@ -180,19 +180,19 @@ def read_assumptions(data: Any, prefix: str, problems: Problems) -> dict[str, De
 
 
 @dataclass(frozen=True)
-class Business:
+class BusinessInput:
     currency: str | None
     country: str | None
     auth_international: bool
     phone_numbers: int
 
 
-def read_business(data: dict, currencies: list[str], problems: Problems) -> Business:
+def read_business(data: dict, currencies: list[str], problems: Problems) -> BusinessInput:
     """The fields an estimate and a replay share: currency and who the business is."""
     country = None
     if data.get("business_country") not in (None, ""):
         country = read_country(data["business_country"], "business_country", problems)
-    return Business(
+    return BusinessInput(
         currency=read_currency(data.get("currency", "USD"), currencies, problems),
         country=country,
         auth_international=read_bool(data["auth_international"], "auth_international", problems)

@@ -1,7 +1,7 @@
 """From a validated request to engine results: choose the cards, check the lines, run the engine.
 
-Shared by the JSON API and the calculator page. Problems come back as `Problem` objects: the API lists
-them as (field, message) pairs, the page puts each beside its input, a line's by its index.
+Shared by the JSON API and the calculator page. Problems come back as `PricingProblem` objects: the API
+lists them as (field, message) pairs, the page puts each beside its input, a line's by its index.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from calculator.engine.markets import InvalidPhoneNumber, MarketMap, UnknownCoun
 
 
 @dataclass(frozen=True)
-class Problem:
+class PricingProblem:
     """What cannot be priced, and where: ``field`` as the API names it ("compare_on[1]", "lines[2].phone");
     for a line also its index and the line's own field, so nobody has to parse ``field`` back."""
 
@@ -31,7 +31,7 @@ class Problem:
     line_field: str | None = None
 
     @classmethod
-    def in_line(cls, index: int, line_field: str, message: str) -> "Problem":
+    def in_line(cls, index: int, line_field: str, message: str) -> "PricingProblem":
         return cls(f"lines[{index}].{line_field}", message, index, line_field)
 
     def __iter__(self):
@@ -39,7 +39,7 @@ class Problem:
         return iter((self.field, self.message))
 
 
-Problems = list[Problem]
+Problems = list[PricingProblem]
 
 
 @dataclass(frozen=True)
@@ -72,18 +72,18 @@ def check_lines(catalog: Catalog, request: EstimateRequest, on: date) -> Problem
     problems: Problems = []
     for index, line in enumerate(request.lines):
         if line.market is not None and line.market not in known_markets:
-            problems.append(Problem.in_line(index, "market", f"'{line.market}' is not a market; known: "
+            problems.append(PricingProblem.in_line(index, "market", f"'{line.market}' is not a market; known: "
                                                               f"{', '.join(sorted(known_markets))}"))
         if line.phone is not None:
             try:
                 market_map.resolve_phone(line.phone)
             except InvalidPhoneNumber as exc:
-                problems.append(Problem.in_line(index, "phone", str(exc)))
+                problems.append(PricingProblem.in_line(index, "phone", str(exc)))
         if line.country is not None:
             try:
                 market_map.resolve_country(line.country)
             except UnknownCountry as exc:
-                problems.append(Problem.in_line(index, "country", str(exc)))
+                problems.append(PricingProblem.in_line(index, "country", str(exc)))
     return problems
 
 
@@ -115,7 +115,8 @@ def price_on_dates(
         try:
             cards.append(catalog.card_in_force(currency, priced.on))
         except NoCard as exc:
-            problems.append(Problem(priced.field, f"no {currency} card is in force on {priced.on.isoformat()}: {exc}"))
+            problems.append(PricingProblem(priced.field,
+                                           f"no {currency} card is in force on {priced.on.isoformat()}: {exc}"))
     if problems:
         return [], problems
     results = []
@@ -127,7 +128,7 @@ def price_on_dates(
             result = estimate(card, request, on=priced.on, market_map=market_map_for(catalog, card, priced.on),
                               agent_rates=catalog.agent_rates(), names_from=names_from)
         except LineError as exc:
-            return [], [Problem.in_line(exc.index, exc.field, exc.message)]
+            return [], [PricingProblem.in_line(exc.index, exc.field, exc.message)]
         results.append(with_stale_rules(catalog, result))
     return results, []
 
@@ -150,13 +151,14 @@ def replay_events(catalog: Catalog, parsed) -> tuple[list[ReplayResult], Problem
             try:
                 cards.append((on, catalog.card_in_force(currency, on)))
             except NoCard as exc:
-                problems.append(Problem(f"cards_on[{index}]", f"no {currency} card is in force on {on.isoformat()}: {exc}"))
+                problems.append(PricingProblem(f"cards_on[{index}]",
+                                               f"no {currency} card is in force on {on.isoformat()}: {exc}"))
         if problems:
             return [], problems
         return [replay(request, card, lambda day, card=card, on=on: market_map_for(catalog, card, on))
                 for on, card in cards], []
     except EventError as exc:
-        return [], [Problem(f"events[{exc.index}].{exc.field}", exc.message)]
+        return [], [PricingProblem(f"events[{exc.index}].{exc.field}", exc.message)]
 
 
 def _events_without_card(catalog: Catalog, currency: str, events, tz=timezone.utc, most: int = 20) -> Problems:
@@ -165,7 +167,8 @@ def _events_without_card(catalog: Catalog, currency: str, events, tz=timezone.ut
     for index, event in enumerate(events):
         day = event.at.astimezone(tz).date()  # the account's day decides the card, as in the replay
         if first is None or day < first.effective_from:
-            problems.append(Problem(f"events[{index}].at", f"no {currency} card is in force on {day.isoformat()}"))
+            problems.append(PricingProblem(f"events[{index}].at",
+                                           f"no {currency} card is in force on {day.isoformat()}"))
             if len(problems) >= most:
                 break
     return problems

@@ -18,7 +18,7 @@ from calculator.engine.cards import CATEGORIES
 from calculator.engine.estimate import EstimateResult
 from calculator.engine.money import ZERO, round_money
 from calculator.engine.vocabulary import CATEGORY_LABELS, count_cents, count_json
-from calculator.pricing import Problem, Problems, default_comparison, price_on_dates, priced_dates
+from calculator.pricing import PricingProblem, Problems, default_comparison, price_on_dates, priced_dates
 from calculator.regimes import describe_rules, regime_title
 from plans.models import Conversion, NoExchangeRate, PlanTerms as StoredTerms, PricePlan, conversion
 from plans.pricing import (
@@ -73,7 +73,7 @@ def price_quote(catalog: Catalog, stored: StoredRequest, plan: PricePlan | None,
     try:
         meta_conversion = conversion(stored.currency, currency, stored.on)
     except NoExchangeRate as exc:
-        problems.append(Problem("quote_currency" if wanted_currency else "price_plan", str(exc)))
+        problems.append(PricingProblem("quote_currency" if wanted_currency else "price_plan", str(exc)))
     if problems:
         return None, problems
     priced = [_price_one(catalog, stored, result, plan_found, meta_conversion, currency) for result in results]
@@ -96,16 +96,17 @@ def _plan_on(plan: PricePlan | None, on: date, currency: str) -> tuple[_Plan | N
     if plan.is_credits:
         table = plan.credit_table_on(on)
         if not table:
-            return None, [Problem("price_plan", f"{plan.name} has no credit rates in force on {on.isoformat()}")]
+            return None, [PricingProblem("price_plan", f"{plan.name} has no credit rates in force on {on.isoformat()}")]
         return _Plan(plan, None, table, None), []
     terms = plan.terms_on(on)
     if terms is None:
-        return None, [Problem("price_plan", f"{plan.name} has no terms in force on {on.isoformat()}: an admin must "
+        return None, [PricingProblem("price_plan",
+                                     f"{plan.name} has no terms in force on {on.isoformat()}: an admin must "
                                      "add them (Price plans) before this quote can be made")]
     try:
         fees = conversion(plan.currency, currency, on)
     except NoExchangeRate as exc:
-        return None, [Problem("quote_currency", str(exc))]
+        return None, [PricingProblem("quote_currency", str(exc))]
     return _Plan(plan, terms, None, fees), []
 
 
@@ -379,7 +380,8 @@ def _method_notes(priced: _Priced, plan: _Plan | None, meta: Conversion) -> list
         if rules.utility_free_in_service_window:
             notes.append(f"Utility templates inside the customer service window are estimated from the inputs: utility "
                          "× (1 − share after ads) × share sent while the chat is open ≈ "
-                         f"{count_cents(in_window, grouped=True)} a month. Meta does not charge them on this card; this plan does, at Meta's utility list rate "
+                         f"{count_cents(in_window, grouped=True)} a month. Meta does not charge them on this card; "
+                         "this plan does, at Meta's utility list rate "
                          "with the plan's utility markup, plus the per-message fee.")
         else:
             notes.append("This plan charges utility templates inside the customer service window; Meta charges them "

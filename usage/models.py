@@ -253,7 +253,7 @@ class TierUpdate(models.Model):
     """Meta's `account_update` webhook `VOLUME_BASED_PRICING_TIER_UPDATE`: an account reached a tier.
 
     Meta may send the same switch more than once; duplicates (same category, region, month and tier)
-    are one row, and the smallest `tier_update_time` is the switch (pricing-rules.md, "Volume tiers").
+    are one row, and the smallest `tier_update_time` is the switch (docs/pricing-rules.md, "Volume tiers").
     """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="tier_updates")

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from ratecards.snapshots import Catalog
 
 from .charges import Pricer
-from .models import DailyUsage, Message, Workspace
+from .models import Business, DailyUsage, Message, Workspace
 from .store import MonthCounter, MonthFacts, TABLE, pricers_for, rebuild_month, reprice_month, scope_of
 
 CHUNK = 5000
@@ -82,8 +82,6 @@ def apply_settings(workspace: Workspace, *, timezone: str | None = None, busines
     """Change a saved workspace's time zone and/or business (by name, created if new; "" leaves one),
     then count what that changes again. Answers whether anything changed. The values are validated first.
     """
-    from .models import Business
-
     before_zone, before_business = workspace.timezone, workspace.business_id
     with transaction.atomic():
         if timezone is not None:

@@ -229,12 +229,12 @@ def _step_problems(block: TierBlock, category: Category, steps: list[TierStep], 
 
 # --- Rules ----------------------------------------------------------------------------------------------
 
-_CHANGE_OF_RULES = date(2026, 10, 1)  # pricing-rules.md: service charged, utility in the window charged again
+_CHANGE_OF_RULES = date(2026, 10, 1)  # docs/pricing-rules.md: service charged, utility in the window charged again
 _SERVICE_FREE_FROM = date(2024, 11, 1)
 
 
 def default_rules(pricing_model: str, effective_from: date) -> dict:
-    """Starting rules for a card with no earlier card of its currency: the table of pricing-rules.md.
+    """Starting rules for a card with no earlier card of its currency: the table of docs/pricing-rules.md.
 
     Only a starting point: rules are settings of the card that an admin checks and changes."""
     rules = {

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from ratecards import catalog
 from ratecards.importer.checking import _choose_rules, _complete_rules, _earlier_card, _rule_problems, _validate
 from ratecards.importer.layout import RATE_CATEGORIES, SOURCE_MAX, ImportRefused, _show, meta_date
 from ratecards.importer.parsing import ParsedRates, ParsedTiers, parse_rates, parse_tiers
@@ -179,7 +180,7 @@ def import_card(
             report.card = plan.write(figures, publish=publish, source=_source(source, rates_name, tiers, tiers_name),
                                      notes=_card_notes(notes, parsed_rates, parsed_tiers))
             report.published = report.card.status == CardStatus.PUBLISHED
-            _catalog_changed()
+            catalog.bump()  # bulk_create sends no signals: tell the per-process caches that cards changed
     return report
 
 
@@ -213,13 +214,6 @@ def _card_notes(notes: str, rates: ParsedRates, tiers: ParsedTiers | None) -> st
     if file_notes:
         parts.append("Notes in Meta's files:\n" + "\n".join(f"- {note}" for note in file_notes))
     return "\n\n".join(parts)
-
-
-def _catalog_changed() -> None:
-    # bulk_create sends no signals: tell the per-process caches (ratecards.catalog) that cards changed.
-    from ratecards import catalog
-
-    catalog.bump()
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""`python manage.py create_workspace SLUG [--name NAME] [--timezone IANA] [--business NAME]` (api.md).
+"""`python manage.py create_workspace SLUG [--name NAME] [--timezone IANA] [--business NAME]` (docs/api.md).
 
 Creates the workspace, or updates those settings of an existing one. A new time zone or business counts
 the workspace's months again (`usage.recount`).
