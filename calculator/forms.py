@@ -287,8 +287,12 @@ class EstimateForm(forms.Form):
     templates_per_conversation = per_conversation_field(ASSUMPTION_LABELS["templates_per_conversation"])
     service_messages_per_conversation = per_conversation_field(ASSUMPTION_LABELS["service_messages_per_conversation"])
 
-    def __init__(self, *args, currencies: list[str], **kwargs):
+    def __init__(self, *args, currencies: list[str], today: date | None = None, currencies_on=None, **kwargs):
+        """``currencies``: those with a card on the date asked for; ``currencies_on(date)`` lists them for
+        another date (today's, while the date asked for cannot be priced)."""
         super().__init__(*args, **kwargs)
+        self.currencies, self.today, self.currencies_on = currencies, today, currencies_on
+        self.priced: PricedAs | None = None  # set by clean()
         self.fields["currency"].choices = [(c, c) for c in currencies]
         self.fields["currency"].error_messages["invalid_choice"] = (
             "there is no %(value)s rate card on that date; choose " + (" or ".join(currencies) or "another date"))
@@ -304,6 +308,49 @@ class EstimateForm(forms.Form):
         if tokens is not None and tokens != tokens.to_integral_value():
             raise forms.ValidationError("enter a whole number of tokens, e.g. 25000000")
         return tokens
+
+    def clean(self):
+        """Besides the fields: what the estimate is priced as while some of them are wrong (the date, the
+        currency, an assumption), each with a notice saying so; the page still shows a price."""
+        cleaned = super().clean()
+        on, currencies, notices = cleaned.get("on") or self.today, self.currencies, []
+        if "on" in self.errors or not currencies:
+            if not currencies:
+                self.add_error("on", f"no rate card is in force on {self.data.get('on')}: choose a later date")
+            on = self.today
+            notices.append(f"Priced for today ({on.isoformat()}) until the date is fixed.")
+            currencies = self.currencies_on(on)
+        currency = cleaned.get("currency") or None
+        if "currency" in self.errors or currency not in currencies:
+            currency = _default_currency(currencies)
+            if currency:
+                notices.append(f"Priced in {currency} until the currency is fixed.")
+        notices += [f"{self.fields[name].label}: using {default} until the value is fixed."
+                    for name, default in DEFAULTS.items() if name in self.errors]
+        self.priced = PricedAs(on, currency, currencies, notices)
+        return cleaned
+
+    def estimate_request(self, lines: list[LineForm]) -> EstimateRequest:
+        cleaned = self.cleaned_data
+        return EstimateRequest(
+            lines=tuple(line.to_line() for line in lines),
+            assumptions=Assumptions(**{name: _value(cleaned, name) for name in ASSUMPTION_FIELDS}),
+            business_country=cleaned.get("business_country") or None,
+            auth_international=bool(cleaned.get("auth_international")),
+            business_phone_numbers=_value(cleaned, "business_phone_numbers"),
+            # Blank: not asked, and the result shows no agent row; a bad value is left out until fixed.
+            meta_business_agent_tokens=cleaned.get("meta_business_agent_tokens") or None,
+        )
+
+
+@dataclass(frozen=True)
+class PricedAs:
+    """The date, currency and currencies an estimate is priced with, and notices of fields left out."""
+
+    on: date
+    currency: str | None
+    currencies: list[str]
+    notices: list[str]
 
 
 @dataclass
@@ -367,66 +414,51 @@ def with_management(data: QueryDict) -> QueryDict:
 def read_calculator(data: QueryDict | None, today: date, currencies_on) -> CalculatorInput:
     """Read the page's query (None: a first visit, nothing typed yet).
 
-    ``currencies_on(date)`` lists the currencies with a card in force on a date.
+    ``currencies_on(date)`` lists the currencies with a card in force on a date. The estimate is priced
+    from every line and field that is valid; the rest is shown with its error and a notice.
     """
-    notices: list[str] = []
     if not data or not any(key in data for key in EstimateForm.base_fields) and not line_indexes(data):
         currencies = currencies_on(today)
-        form = EstimateForm(initial={"on": today, "currency": _default_currency(currencies), **DEFAULTS},
-                            currencies=currencies)
-        return CalculatorInput(form, LineFormSet(prefix=PREFIX), today, _default_currency(currencies),
-                               currencies, None)
-    data = with_management(data)
-    on = _date_of(data.get("on", ""), today)
-    currencies = currencies_on(on)
-    if not data.get("on"):
-        data["on"] = on.isoformat()
-    if not data.get("currency") and currencies:
-        data["currency"] = _default_currency(currencies)
-    for name, default in DEFAULTS.items():  # absent from a hand-written link: shown with its default
-        if name not in data:
-            data[name] = plain_number(default * HUNDRED) if name in SHARE_FIELDS else str(default)
-    form = EstimateForm(data, currencies=currencies)
+        currency = _default_currency(currencies)
+        form = EstimateForm(initial={"on": today, "currency": currency, **DEFAULTS}, currencies=currencies)
+        return CalculatorInput(form, LineFormSet(prefix=PREFIX), today, currency, currencies, None)
+    data = _with_fallbacks(with_management(data), today, currencies_on)
+    form = EstimateForm(data, currencies=currencies_on(_date_of(data["on"], today)), today=today,
+                        currencies_on=currencies_on)
     formset = LineFormSet(data, prefix=PREFIX)
     form.is_valid()
     formset.is_valid()
-    cleaned = form.cleaned_data
-    if "on" in form.errors or not currencies:
-        on = today
-        if not currencies:
-            form.add_error("on", f"no rate card is in force on {data.get('on')}: choose a later date")
-        notices.append(f"Priced for today ({today.isoformat()}) until the date is fixed.")
-        currencies = currencies_on(today)
-    currency = cleaned.get("currency") or None
-    if "currency" in form.errors or currency not in currencies:
-        currency = _default_currency(currencies)
-        if currency:
-            notices.append(f"Priced in {currency} until the currency is fixed.")
-    for name, default in DEFAULTS.items():
-        if name in form.errors:
-            notices.append(f"{form.fields[name].label}: using {default} until the value is fixed.")
+    priced = form.priced
     # A line whose country is known is priced without its wrong fields; one without a country cannot be.
     good = [f for f in formset.forms if f.has_changed() and f.cleaned_data.get("country")]
-    line_notices = []
-    for number, line in enumerate(formset.forms, start=1):
+    notices = _line_notices(formset.forms, good) + priced.notices
+    request = form.estimate_request(good) if good else None
+    return CalculatorInput(form, formset, priced.on, priced.currency, priced.currencies, request, good, notices)
+
+
+def _with_fallbacks(data: QueryDict, today: date, currencies_on) -> QueryDict:
+    """A hand-written link may leave fields out: they are shown with the value they are priced with."""
+    if not data.get("on"):
+        data["on"] = today.isoformat()
+    if not data.get("currency"):
+        currency = _default_currency(currencies_on(_date_of(data["on"], today)))
+        if currency:
+            data["currency"] = currency
+    for name, default in DEFAULTS.items():
+        if name not in data:
+            data[name] = plain_number(default * HUNDRED) if name in SHARE_FIELDS else str(default)
+    return data
+
+
+def _line_notices(lines: list[LineForm], good: list[LineForm]) -> list[str]:
+    notices = []
+    for number, line in enumerate(lines, start=1):
         if line.errors and line in good:
             wrong = " and ".join(line.fields[name].label.lower() for name in line.errors if name in line.fields)
-            line_notices.append(f"Line {number}: {wrong} left out until fixed.")
+            notices.append(f"Line {number}: {wrong} left out until fixed.")
         elif line.errors:
-            line_notices.append(f"Line {number} left out until fixed.")
-    notices = line_notices + notices
-    request = None
-    if good:
-        request = EstimateRequest(
-            lines=tuple(f.to_line() for f in good),
-            assumptions=Assumptions(**{name: _value(cleaned, name) for name in ASSUMPTION_FIELDS}),
-            business_country=cleaned.get("business_country") or None,
-            auth_international=bool(cleaned.get("auth_international")),
-            business_phone_numbers=_value(cleaned, "business_phone_numbers"),
-            # Blank: not asked, and the result shows no agent row; a bad value is left out until fixed.
-            meta_business_agent_tokens=cleaned.get("meta_business_agent_tokens") or None,
-        )
-    return CalculatorInput(form, formset, on, currency, currencies, request, good, notices)
+            notices.append(f"Line {number} left out until fixed.")
+    return notices
 
 
 def _value(cleaned: dict, name: str):
