@@ -97,19 +97,24 @@ class MarketMapping(models.Model):
             errors["effective_to"] = "Must not be before the first day."
         if errors:
             raise ValidationError(errors)
-        overlapping = MarketMapping.objects.filter(prefix=self.prefix).exclude(pk=self.pk)
-        for other in overlapping:
-            if periods_overlap(self.effective_from, self.effective_to, other.effective_from, other.effective_to):
-                raise ValidationError(
-                    f"Prefix {self.prefix} is already mapped to {other.market} for an overlapping period "
-                    f"({other.effective_from or 'always'} to {other.effective_to or 'open'})."
-                )
+        other = first_overlapping(MarketMapping.objects.filter(prefix=self.prefix).exclude(pk=self.pk),
+                                  self.effective_from, self.effective_to)
+        if other is not None:
+            raise ValidationError(
+                f"Prefix {self.prefix} is already mapped to {other.market} for an overlapping period "
+                f"({other.effective_from or 'always'} to {other.effective_to or 'open'})."
+            )
 
     def as_rule(self) -> MappingRule:
         return MappingRule(
             market=self.market.name, iso2=self.iso2, country=self.country, calling_code=self.calling_code,
             prefix=self.prefix, effective_from=self.effective_from, effective_to=self.effective_to,
         )
+
+
+def first_overlapping(rows: Iterable, start: date | None, end: date | None):
+    """The first of the dated rows (effective_from, effective_to) whose period shares a day with start..end."""
+    return next((row for row in rows if periods_overlap(start, end, row.effective_from, row.effective_to)), None)
 
 
 def periods_overlap(a_from: date | None, a_to: date | None, b_from: date | None, b_to: date | None) -> bool:
