@@ -1,4 +1,4 @@
-"""Point 6 of issue 10: Meta Business Agent tokens, USD 2.00 per million from 2026-08-01 (pricing-rules.md),
+"""Point 6 of issue 10: Meta Business Agent tokens, USD 2.00 per million from 2026-08-01 (docs/pricing-rules.md),
 a dated rate per currency kept in the admin; before that date free with a note; without a rate in the
 currency a warning and no figure.
 

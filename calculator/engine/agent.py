@@ -1,4 +1,4 @@
-"""Meta Business Agent: messages written by Meta's own AI agent, billed per token (pricing-rules.md).
+"""Meta Business Agent: messages written by Meta's own AI agent, billed per token (docs/pricing-rules.md).
 
 The rate is not on the rate cards: it is a dated rate per million tokens per currency, kept by admins
 (ratecards.AgentTokenRate) and handed to the engine as plain ``AgentRate`` values. No window makes
@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from .money import ZERO
-from .wording import count_text
+from .vocabulary import exact_count_text
 
 MILLION = Decimal(1_000_000)
 LABEL = "Meta Business Agent"
@@ -62,18 +62,18 @@ def agent_charge(tokens: Decimal, currency: str, on: date, rates: tuple[AgentRat
     if not rates:
         return AgentCharge(tokens, currency, on, None, None,
                            warning=f"{LABEL}: no rate per million tokens is entered for any currency; "
-                                   f"{count_text(tokens)} tokens are not in the total")
+                                   f"{exact_count_text(tokens)} tokens are not in the total")
     started = [r for r in rates if r.effective_from <= on]
     if not started:
         first = min(rates, key=lambda r: r.effective_from)
         return AgentCharge(tokens, currency, on, None, ZERO,
-                           note=f"{LABEL}: {count_text(tokens)} tokens cost nothing on {on.isoformat()} "
+                           note=f"{LABEL}: {exact_count_text(tokens)} tokens cost nothing on {on.isoformat()} "
                                 f"(Meta bills them from {first.effective_from.isoformat()})")
     first = min(started, key=lambda r: r.effective_from)
     known = ", ".join(sorted({r.currency for r in started}))
     return AgentCharge(
         tokens, currency, on, None, None,
         warning=(f"{LABEL}: no {currency} rate per million tokens on {on.isoformat()} (Meta bills them since "
-                 f"{first.effective_from.isoformat()}; rates are entered for {known}); {count_text(tokens)} "
+                 f"{first.effective_from.isoformat()}; rates are entered for {known}); {exact_count_text(tokens)} "
                  "tokens are not in the total"),
     )

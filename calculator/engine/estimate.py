@@ -22,7 +22,7 @@ from .agent import AgentCharge, AgentRate, agent_charge
 from .cards import CATEGORIES, TIERED, CardInfo, CardSnapshot, Rules, Tier, ladder_ends, recipient_abroad, tier_at
 from .money import ZERO, round_money
 from .staleness import StaleRules
-from .wording import count_text, counted
+from .vocabulary import counted, exact_count_text
 
 ONE = Decimal(1)
 FREE_REASONS = ("service_window", "entry_point", "allowance")

@@ -26,7 +26,7 @@ from calculator.engine.markets import InvalidPhoneNumber, MappingRule, MarketMap
 from .cards import CATEGORIES, CardInfo, CardSnapshot, Tier, ladder_ends, recipient_abroad, tier_group, tier_at
 from .estimate import NORTH_AMERICA, US_MARKETING_PAUSED_FROM, US_MARKETING_WARNING, moved_warning
 from .money import ZERO, round_money
-from .wording import counted
+from .vocabulary import counted
 
 UTC = timezone.utc
 ONE_DAY = timedelta(days=1)

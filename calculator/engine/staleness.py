@@ -1,4 +1,4 @@
-"""Stale rules: an estimate priced with a card whose rules Meta has since changed (pricing-rules.md).
+"""Stale rules: an estimate priced with a card whose rules Meta has since changed (docs/pricing-rules.md).
 
 Meta changes its rules on one date for every currency, but a currency's new card may be missing (no
 EUR card from 2026-10-01 was found). A card is stale on a date when a later card of another currency,

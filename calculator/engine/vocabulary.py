@@ -67,8 +67,9 @@ def count_cents(value: Decimal | int, *, grouped: bool) -> str:
     return text[:-3] if text.endswith(".00") else text
 
 
-def exact_count_text(count: Decimal) -> str:
+def exact_count_text(count: Decimal | int) -> str:
     """A count in full, without exponent or trailing zeros: 1,250 or 12.5."""
+    count = Decimal(count)
     if count == count.to_integral_value():
         return f"{int(count):,}"
     return f"{count.normalize():,f}"
@@ -87,6 +88,8 @@ def grouped_number(text: str) -> str:
     return f"{sign}{int(whole):,}{dot}{fraction}"
 
 
-def counted(count: int, noun: str) -> str:
-    """"1 message", "2,000 messages"."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+def counted(count: Decimal | int, singular: str, plural: str | None = None) -> str:
+    """``count`` followed by the noun, singular for exactly one, as English does: "1 free-form message",
+    "2,000 messages", "12.5 utility messages", "0 lines"."""
+    noun = singular if Decimal(count) == 1 else (plural or singular + "s")
+    return f"{exact_count_text(count)} {noun}"

@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from calculator.engine import vocabulary
 from calculator.engine.money import round_money
+from calculator.engine.staleness import describe as describe_rules
 from calculator.engine.vocabulary import currency_prefix
 from calculator.forms import HELP_SECTIONS
 
@@ -95,6 +96,4 @@ def help_section(field_name: str) -> str:
 @register.filter
 def stale_rules_text(rules) -> str:
     """A card's rules in the short words of a stale-rules notice ("billed per message; service free; ...")."""
-    from calculator.engine.staleness import describe
-
-    return "; ".join(describe(rules))
+    return "; ".join(describe_rules(rules))

@@ -11,7 +11,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from calculator.engine.money import round_money
-from calculator.engine.wording import counted
+from calculator.engine.vocabulary import counted
 from usage import whatif
 from usage.ingest import ingest
 from usage.models import Workspace
