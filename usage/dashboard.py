@@ -15,7 +15,7 @@ from django.db.models import Sum
 from ratecards.snapshots import Catalog
 from calculator.engine.cards import tier_group
 from calculator.engine.money import round_money
-from calculator.engine.vocabulary import category_label, counted
+from calculator.engine.vocabulary import category_label, counted, currency_prefix
 
 from .cards_used import UsedCard, cards_of_month
 from .charges import Pricer
@@ -218,7 +218,7 @@ def daily_figure(days: list[DayFigures], month: date, currency: str = CURRENCY) 
              "marker": {"color": "#9fd4c9"}, "hovertemplate": "%{y:,} free<extra></extra>"},
             {"type": "scatter", "mode": "lines+markers", "name": f"Cost ({currency})", "x": x, "y": cost,
              "yaxis": "y2", "line": {"color": "#a1291f", "width": 2}, "marker": {"size": 5},
-             "hovertemplate": "$%{y:,.2f}<extra></extra>"},
+             "hovertemplate": currency_prefix(currency) + "%{y:,.2f}<extra></extra>"},
         ],
         "layout": {
             "font": font, "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)", "height": 320,
@@ -230,7 +230,7 @@ def daily_figure(days: list[DayFigures], month: date, currency: str = CURRENCY) 
                       "separatethousands": True},
             "yaxis2": {"title": {"text": f"Cost ({currency})", "standoff": 12}, "overlaying": "y", "side": "right",
                        "rangemode": "tozero",
-                       "showgrid": False, "tickprefix": "$"},
+                       "showgrid": False, "tickprefix": currency_prefix(currency)},
             "hovermode": "x unified",
         },
         "config": {"displayModeBar": False, "responsive": True},
