@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Iterable, TypeVar
+from typing import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from calculator.engine.cards import latest_in_force
 from calculator.engine.markets import MappingRule
 
 RATE_MAX_DIGITS = 12
@@ -139,21 +140,6 @@ class CardStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
     SUPERSEDED = "superseded", "Superseded by a correction"
-
-
-Dated = TypeVar("Dated")
-
-
-def latest_in_force(cards: Iterable[Dated], on: date) -> Dated | None:
-    """The card in force on a date, the one statement of the rule: of one currency's published cards
-    (rows or listings, in any order), the latest whose effective_from is on or before the date; None
-    before the first. `RateCard.objects.in_force`, the request-wide `ratecards.snapshots.Catalog` and
-    the admin's compare page all ask here."""
-    found = None
-    for card in cards:
-        if card.effective_from <= on and (found is None or card.effective_from > found.effective_from):
-            found = card
-    return found
 
 
 class RateCardQuerySet(models.QuerySet):

@@ -13,11 +13,11 @@ from typing import Callable
 from decimal import Decimal
 
 from calculator.engine.agent import AgentRate
-from calculator.engine.cards import CardInfo, CardSnapshot, Rules, Tier
+from calculator.engine.cards import CardInfo, CardSnapshot, Rules, Tier, latest_in_force
 from calculator.engine.replay import market_maps_by_period
 from ratecards import catalog as ratecard_catalog
 from calculator.engine.markets import MappingRule, MarketMap
-from ratecards.models import RULE_FIELDS, AgentTokenRate, CardStatus, Market, PricingModel, RateCard, latest_in_force
+from ratecards.models import RULE_FIELDS, AgentTokenRate, CardStatus, Market, PricingModel, RateCard
 
 
 class NoCard(LookupError):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from .cards import latest_in_force
 from .money import ZERO
 from .vocabulary import exact_count_text
 
@@ -55,9 +56,8 @@ class AgentCharge:
 
 def agent_charge(tokens: Decimal, currency: str, on: date, rates: tuple[AgentRate, ...]) -> AgentCharge:
     """The month's cost of ``tokens`` on a date in a currency, from the dated rates of every currency."""
-    own = [r for r in rates if r.currency == currency and r.effective_from <= on]
-    if own:
-        rate = max(own, key=lambda r: r.effective_from)
+    rate = latest_in_force((r for r in rates if r.currency == currency), on)
+    if rate is not None:
         return AgentCharge(tokens, currency, on, rate, tokens * rate.per_million / MILLION)
     if not rates:
         return AgentCharge(tokens, currency, on, None, None,

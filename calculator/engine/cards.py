@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence, TypeVar
 
 from calculator.engine.markets import MarketMap
 
@@ -98,6 +98,22 @@ class Tier:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lower", max(self.start - 1, 0))
+
+
+Dated = TypeVar("Dated")
+
+
+def latest_in_force(cards: Iterable[Dated], on: date) -> Dated | None:
+    """The card in force on a date, the one statement of the rule: of one currency's published cards
+    (database rows, listings or snapshots, in any order), the latest whose effective_from is on or before
+    the date; None before the first. `RateCard.objects.in_force`, the request-wide
+    `ratecards.snapshots.Catalog`, the admin's compare page, stale-rules checks and the dated Meta
+    Business Agent rates all ask here."""
+    found = None
+    for card in cards:
+        if card.effective_from <= on and (found is None or card.effective_from > found.effective_from):
+            found = card
+    return found
 
 
 def tier_at(ends: Sequence[int | None], position: int | Decimal, start: int = 0) -> int:

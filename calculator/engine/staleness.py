@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
 
-from .cards import CardInfo, Rules
+from .cards import CardInfo, Rules, latest_in_force
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +96,9 @@ def stale_rules(card: CardInfo, on: date, cards: Iterable[CardInfo]) -> StaleRul
     newer = newer_rules(card, on, cards)
     if newer is None:
         return None
-    in_force: dict[str, CardInfo] = {}
-    for other in sorted(cards, key=lambda c: c.effective_from):
-        if other.effective_from <= on:
-            in_force[other.currency] = other
+    in_force = {currency: latest_in_force((c for c in cards if c.currency == currency), on)
+                for currency in {c.currency for c in cards}}
+    in_force = {currency: other for currency, other in in_force.items() if other is not None}
     current = tuple(sorted((currency for currency, other in in_force.items()
                             if currency != card.currency and newer_rules(other, on, cards) is None),
                            key=lambda c: (c != "USD", c)))
