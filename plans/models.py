@@ -19,7 +19,7 @@ from django.db import models, transaction
 from django.db.models import Q
 
 from plans.pricing import TermsSnapshot
-from ratecards.models import first_overlapping
+from ratecards.models import refuse_overlap
 
 CREDIT_TABLE = Path(__file__).resolve().parent.parent / "ratecards" / "data" / "credit-ratios-example.csv"
 
@@ -149,13 +149,11 @@ class PlanTerms(models.Model):
         if self.plan_id and self.effective_from:
             if self.plan.is_credits:
                 raise ValidationError(f"{self.plan} is a credit plan: its prices are its credit rates, not terms.")
-            other = first_overlapping(PlanTerms.objects.filter(plan_id=self.plan_id).exclude(pk=self.pk),
-                                      self.effective_from, self.effective_to)
-            if other is not None:
-                raise ValidationError(
-                    f"These dates ({period_text(self.effective_from, self.effective_to)}) overlap the terms "
-                    f"of {period_text(other.effective_from, other.effective_to)}: end those first."
-                )
+            refuse_overlap(PlanTerms.objects.filter(plan_id=self.plan_id).exclude(pk=self.pk),
+                           self.effective_from, self.effective_to,
+                           lambda other: f"These dates ({period_text(self.effective_from, self.effective_to)}) "
+                                         "overlap the terms of "
+                                         f"{period_text(other.effective_from, other.effective_to)}: end those first.")
 
     def as_terms(self) -> TermsSnapshot:
         return TermsSnapshot(
@@ -212,12 +210,10 @@ class CreditRate(models.Model):
         if not (self.plan_id and self.effective_from):
             return
         siblings = CreditRate.objects.filter(plan_id=self.plan_id, region=self.region, category=self.category)
-        other = first_overlapping(siblings.exclude(pk=self.pk), self.effective_from, self.effective_to)
-        if other is not None:
-            raise ValidationError(
-                f"{self.region} {self.category} already has credits for "
-                f"{period_text(other.effective_from, other.effective_to)}, which overlaps these dates."
-            )
+        refuse_overlap(siblings.exclude(pk=self.pk), self.effective_from, self.effective_to,
+                       lambda other: f"{self.region} {self.category} already has credits for "
+                                     f"{period_text(other.effective_from, other.effective_to)}, which overlaps these "
+                                     "dates.")
 
 
 class ExchangeRate(models.Model):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -98,13 +98,10 @@ class MarketMapping(models.Model):
             errors["effective_to"] = "Must not be before the first day."
         if errors:
             raise ValidationError(errors)
-        other = first_overlapping(MarketMapping.objects.filter(prefix=self.prefix).exclude(pk=self.pk),
-                                  self.effective_from, self.effective_to)
-        if other is not None:
-            raise ValidationError(
-                f"Prefix {self.prefix} is already mapped to {other.market} for an overlapping period "
-                f"({other.effective_from or 'always'} to {other.effective_to or 'open'})."
-            )
+        refuse_overlap(MarketMapping.objects.filter(prefix=self.prefix).exclude(pk=self.pk),
+                       self.effective_from, self.effective_to,
+                       lambda other: f"Prefix {self.prefix} is already mapped to {other.market} for an overlapping "
+                                     f"period ({other.effective_from or 'always'} to {other.effective_to or 'open'}).")
 
     def as_rule(self) -> MappingRule:
         return MappingRule(
@@ -113,9 +110,12 @@ class MarketMapping(models.Model):
         )
 
 
-def first_overlapping(rows: Iterable, start: date | None, end: date | None):
-    """The first of the dated rows (effective_from, effective_to) whose period shares a day with start..end."""
-    return next((row for row in rows if periods_overlap(start, end, row.effective_from, row.effective_to)), None)
+def refuse_overlap(rows: Iterable, start: date | None, end: date | None, message: Callable[[Any], str]) -> None:
+    """Refuse (ValidationError, saying ``message(row)``) a period that shares a day with one of the dated
+    rows (effective_from, effective_to)."""
+    other = next((row for row in rows if periods_overlap(start, end, row.effective_from, row.effective_to)), None)
+    if other is not None:
+        raise ValidationError(message(other))
 
 
 def periods_overlap(a_from: date | None, a_to: date | None, b_from: date | None, b_to: date | None) -> bool:
