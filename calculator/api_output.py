@@ -10,7 +10,7 @@ from calculator.engine.agent import AgentCharge
 from calculator.engine.cards import CATEGORIES, CardInfo
 from calculator.engine.estimate import EstimateResult, MarketResult, TierStatus
 from calculator.engine.money import round_money
-from calculator.engine.replay import EventResult, ReplayResult
+from calculator.engine.timeline import EventResult, ReplayResult
 from calculator.engine.staleness import StaleRules
 from calculator.engine.vocabulary import count_json
 

@@ -15,7 +15,8 @@ from ratecards.snapshots import Catalog, NoCard
 from calculator.engine.cards import CardSnapshot
 from calculator.engine.estimate import EstimateRequest, EstimateResult, LineError, estimate
 from calculator.engine.staleness import stale_rules
-from calculator.engine.replay import Event, EventError, ReplayRequest, ReplayResult, replay
+from calculator.engine.replay import replay
+from calculator.engine.timeline import Event, EventError, ReplayRequest, ReplayResult
 from calculator.engine.markets import InvalidPhoneNumber, MarketMap, UnknownCountry
 
 

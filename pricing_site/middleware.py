@@ -16,6 +16,8 @@ from typing import Callable
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from calculator.engine.limits import OverBudget
+
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 RETRY_AFTER_SECONDS = 5
@@ -71,8 +73,6 @@ class OverBudgetMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from calculator.engine.limits import OverBudget
-
         if not isinstance(exception, OverBudget):
             return None
         return over_budget(request, str(exception))

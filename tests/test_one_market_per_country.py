@@ -20,7 +20,8 @@ from decimal import Decimal
 import pytest
 from django.http import QueryDict
 
-from calculator.engine.replay import UTC, Event, ReplayRequest, replay
+from calculator.engine.replay import replay
+from calculator.engine.timeline import UTC, Event, ReplayRequest
 from ratecards import catalog
 from calculator.engine.markets import country_of_digits
 from tests.engine_fixtures import load_card, market_map_of_day

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from ratecards.snapshots import Catalog
-from calculator.engine.replay import Event, ReplayRequest, replay
+from calculator.engine.replay import replay
+from calculator.engine.timeline import Event, ReplayRequest
 from ratecards.models import RateCard
 from usage.ingest import ingest
 from usage.models import MonthSummary, Workspace

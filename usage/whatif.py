@@ -19,7 +19,8 @@ from django.db import connection
 
 from ratecards.snapshots import CardListing, Catalog
 from calculator.engine.cards import CardSnapshot
-from calculator.engine.replay import Event, EventError, ReplayRequest, ReplayResult, replay
+from calculator.engine.replay import replay
+from calculator.engine.timeline import Event, EventError, ReplayRequest, ReplayResult
 from calculator.pricing import market_map_for
 from calculator.regimes import describe_rules
 from calculator.engine.markets import calling_code_of

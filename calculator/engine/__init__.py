@@ -20,7 +20,8 @@ from .estimate import (
     graduated_cost,
 )
 from .money import MINOR_UNITS, round_money
-from .replay import (
+from .replay import market_maps_by_period, replay
+from .timeline import (
     KINDS,
     RESULT_TYPES,
     Event,
@@ -29,8 +30,6 @@ from .replay import (
     ReplayMarketResult,
     ReplayRequest,
     ReplayResult,
-    market_maps_by_period,
-    replay,
 )
 
 __all__ = [

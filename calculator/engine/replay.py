@@ -15,17 +15,17 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
-from operator import attrgetter
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Sequence
 
 from calculator.engine.markets import InvalidPhoneNumber, MappingRule, MarketMap, calling_code_of
 
-from .cards import CATEGORIES, CardInfo, CardSnapshot, Tier, ladder_ends, recipient_abroad, tier_group, tier_at
+from .cards import CATEGORIES, CardSnapshot, Tier, ladder_ends, recipient_abroad, tier_group, tier_at
 from .estimate import NORTH_AMERICA, US_MARKETING_PAUSED_FROM, US_MARKETING_WARNING, moved_warning
-from .money import ZERO, round_money
+from .money import ZERO
+from .timeline import (FREE_TYPES, KINDS, Event, EventError, EventResult, ReplayMarketResult, ReplayRequest,
+                       ReplayResult)
 from .vocabulary import counted
 
 UTC = timezone.utc
@@ -34,104 +34,12 @@ _DAWN = datetime.min.replace(tzinfo=UTC)  # before every event: the first one st
 # The last day an event may fall on: far enough from datetime's end that every window (hours set on a
 # card) still fits. Inputs check it first (calculator.api_input); the engine says so rather than overflow.
 LAST_DAY = date(2999, 12, 31)
-KINDS = ("user_message", "template", "message")
 TEMPLATE_CATEGORIES = {  # as sent -> as billed; authentication_international is the rules' call, not the sender's
     "marketing": "marketing", "marketing_lite": "marketing", "utility": "utility",
     "authentication": "authentication", "authentication_international": "authentication",
 }
 ABROAD_CATEGORIES = {**TEMPLATE_CATEGORIES, "authentication": "authentication_international",
                      "authentication_international": "authentication_international"}
-FREE_TYPES = ("free_customer_service", "free_entry_point", "free_allowance", "in_conversation")
-RESULT_TYPES = ("regular", *FREE_TYPES, "refused", "inbound")
-
-
-class EventError(ValueError):
-    """An event that cannot be replayed; says which event (by input position) and field."""
-
-    def __init__(self, index: int, field: str, message: str):
-        super().__init__(f"events[{index}].{field}: {message}")
-        self.index = index
-        self.field = field
-        self.message = message
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One delivered message: ``user_message`` (from the user), ``template`` or ``message`` (free-form)."""
-
-    at: datetime  # aware; the request's time zone (UTC by default) decides the day and month
-    user: str  # the user's phone number, international format
-    kind: str
-    category: str | None = None  # a template's category
-    entry_point: bool = False  # a user message from a click-to-WhatsApp ad or a Page button
-
-
-@dataclass(frozen=True, slots=True)
-class ReplayRequest:
-    events: Sequence[Event]
-    business_country: str | None = None
-    auth_international: bool = False
-    business_phone_numbers: int = 1
-    timezone: tzinfo = UTC  # the account's: its months (tiers, the service allowance) and days run in it
-
-
-@dataclass(frozen=True, slots=True)
-class EventResult:
-    """The verdict on one event. Equal verdicts are one shared object."""
-
-    charged: bool
-    type: str  # one of RESULT_TYPES
-    category: str | None
-    amount: Decimal
-    market: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ReplayMarketResult:
-    market: str
-    currency: str
-    total: Decimal
-    by_category: Mapping[str, Decimal]
-    charged: Mapping[str, int]  # messages, or conversations on a conversation card
-
-    @property
-    def rounded_total(self) -> Decimal:
-        return round_money(self.total, self.currency)
-
-
-@dataclass(frozen=True, slots=True)
-class ReplayResult:
-    """A whole timeline priced. Amounts are unrounded; ``rounded_*`` are for display."""
-
-    cards: tuple[CardInfo, ...]  # every card used, in order of first use
-    currency: str
-    total: Decimal
-    by_category: Mapping[str, Decimal]
-    charged: Mapping[str, int]  # charged messages per category (conversations on conversation cards)
-    by_market: tuple[ReplayMarketResult, ...]  # by descending total
-    events: tuple[EventResult, ...]  # one per input event, in input order
-    warnings: tuple[str, ...]
-
-    @property
-    def by_type(self) -> dict[str, int]:
-        """Events per result type (counted on each access: the replay itself does not need it)."""
-        counts = Counter(map(attrgetter("type"), self.events))
-        return {kind: counts.get(kind, 0) for kind in RESULT_TYPES}
-
-    @property
-    def card(self) -> CardInfo:
-        """The card, when one card priced the whole timeline."""
-        if len(self.cards) != 1:
-            raise ValueError(f"{len(self.cards)} cards priced this timeline")
-        return self.cards[0]
-
-    @property
-    def rounded_total(self) -> Decimal:
-        return round_money(self.total, self.currency)
-
-    @property
-    def rounded_by_category(self) -> dict[str, Decimal]:
-        return {category: round_money(cost, self.currency) for category, cost in self.by_category.items()}
 
 
 def replay(request: ReplayRequest, card_for: Callable[[datetime], CardSnapshot] | CardSnapshot,
