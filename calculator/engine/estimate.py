@@ -20,7 +20,7 @@ from calculator.engine.markets import InvalidPhoneNumber, MarketMap, UnknownCoun
 
 from .agent import AgentCharge, AgentRate, agent_charge
 from .cards import CATEGORIES, TIERED, CardInfo, CardSnapshot, Rules, Tier, ladder_ends, recipient_abroad, tier_at
-from .money import ZERO, round_money
+from .money import ZERO, RoundedAmounts, round_money
 from .staleness import StaleRules
 from .vocabulary import counted, exact_count_text
 
@@ -179,7 +179,7 @@ class TierStatus:
 
 
 @dataclass(frozen=True, slots=True)
-class MarketResult:
+class MarketResult(RoundedAmounts):
     """One market's month: charged counts are messages, or conversations on a conversation card.
 
     Free counts are messages, except ``allowance``, which is in the card's billing unit.
@@ -198,21 +198,9 @@ class MarketResult:
     def tier_savings(self) -> Decimal:
         return self.list_total - self.total
 
-    @property
-    def rounded_total(self) -> Decimal:
-        return round_money(self.total, self.currency)
-
-    @property
-    def rounded_list_total(self) -> Decimal:
-        return round_money(self.list_total, self.currency)
-
-    @property
-    def rounded_by_category(self) -> dict[str, Decimal]:
-        return {category: round_money(cost, self.currency) for category, cost in self.by_category.items()}
-
 
 @dataclass(frozen=True, slots=True)
-class EstimateResult:
+class EstimateResult(RoundedAmounts):
     """An estimate under one card. Amounts are unrounded; the ``rounded_*`` properties are for display."""
 
     card: CardInfo
@@ -241,20 +229,8 @@ class EstimateResult:
         return None if self.meta_business_agent is None else self.meta_business_agent.amount
 
     @property
-    def rounded_total(self) -> Decimal:
-        return round_money(self.total, self.currency)
-
-    @property
-    def rounded_list_total(self) -> Decimal:
-        return round_money(self.list_total, self.currency)
-
-    @property
     def rounded_tier_savings(self) -> Decimal:
         return round_money(self.tier_savings, self.currency)
-
-    @property
-    def rounded_by_category(self) -> dict[str, Decimal]:
-        return {category: round_money(cost, self.currency) for category, cost in self.by_category.items()}
 
 
 def estimate(card: CardSnapshot, request: EstimateRequest, on: date | None = None,

@@ -33,3 +33,25 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
     total from its unrounded value, never by adding rounded parts.
     """
     return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+class RoundedAmounts:
+    """The ``rounded_*`` figures of a result, for display: its ``total`` and ``by_category`` (every result)
+    and its ``list_total`` (estimates), each rounded from its own unrounded value in ``currency``."""
+
+    __slots__ = ()
+    total: Decimal
+    by_category: dict
+    currency: str
+
+    @property
+    def rounded_total(self) -> Decimal:
+        return round_money(self.total, self.currency)
+
+    @property
+    def rounded_list_total(self) -> Decimal:
+        return round_money(self.list_total, self.currency)  # type: ignore[attr-defined]
+
+    @property
+    def rounded_by_category(self) -> dict[str, Decimal]:
+        return {category: round_money(cost, self.currency) for category, cost in self.by_category.items()}

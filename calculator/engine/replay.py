@@ -338,19 +338,26 @@ class _Replay:
             self.abroad_without_rate.add(market)
         return self.card.market(market), ABROAD_CATEGORIES if abroad and has_rate else TEMPLATE_CATEGORIES
 
+    def _category(self, user: _User, at: datetime, kind: str, sent_category: str | None,
+                  index: int) -> tuple[str | None, bool]:
+        """(the billed category, whether the service window is open); no category for a free-form message
+        outside the window, which is refused (counted here) under every card."""
+        window_end = user.service_window_end
+        in_window = window_end is not None and at < window_end
+        if kind != "message":
+            return user.categories.get(sent_category) or _not_a_template(index, sent_category), in_window
+        if not in_window:
+            self.refused += 1
+            return None, False
+        return "service", True
+
     def _by_message(self, user: _User, at: datetime, kind: str, sent_category: str | None,
                     index: int) -> EventResult:
         """Per-message cards: steps 1-3 of the spec; free-form outside the window is refused first."""
         market = user.market
-        window_end = user.service_window_end
-        in_window = window_end is not None and at < window_end
-        if kind == "message":
-            if not in_window:
-                self.refused += 1
-                return market.refused
-            category = "service"
-        else:
-            category = user.categories.get(sent_category) or _not_a_template(index, sent_category)
+        category, in_window = self._category(user, at, kind, sent_category, index)
+        if category is None:
+            return market.refused
         entry_point_end = user.entry_point_end
         if (entry_point_end is not None and at < entry_point_end) or (
                 user.answer_deadline is not None and user.opens_entry_point(at, self.card)):
@@ -372,15 +379,9 @@ class _Replay:
                          index: int) -> EventResult:
         """Conversation cards: an FEP conversation closes the others; otherwise one per category."""
         market, card = user.market, self.card
-        window_end = user.service_window_end
-        in_window = window_end is not None and at < window_end
-        if kind == "message":
-            if not in_window:
-                self.refused += 1
-                return market.refused
-            category = "service"
-        else:
-            category = user.categories.get(sent_category) or _not_a_template(index, sent_category)
+        category, in_window = self._category(user, at, kind, sent_category, index)
+        if category is None:
+            return market.refused
         if user.entry_point_end is not None and at < user.entry_point_end:
             return market.free["free_entry_point"][category]
         if user.answer_deadline is not None and user.opens_entry_point(at, card):

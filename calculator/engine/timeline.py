@@ -14,7 +14,7 @@ from operator import attrgetter
 from typing import Mapping, Sequence
 
 from .cards import CardInfo
-from .money import round_money
+from .money import RoundedAmounts
 
 UTC = timezone.utc
 KINDS = ("user_message", "template", "message")
@@ -65,20 +65,16 @@ class EventResult:
 
 
 @dataclass(frozen=True, slots=True)
-class ReplayMarketResult:
+class ReplayMarketResult(RoundedAmounts):
     market: str
     currency: str
     total: Decimal
     by_category: Mapping[str, Decimal]
     charged: Mapping[str, int]  # messages, or conversations on a conversation card
 
-    @property
-    def rounded_total(self) -> Decimal:
-        return round_money(self.total, self.currency)
-
 
 @dataclass(frozen=True, slots=True)
-class ReplayResult:
+class ReplayResult(RoundedAmounts):
     """A whole timeline priced. Amounts are unrounded; ``rounded_*`` are for display."""
 
     cards: tuple[CardInfo, ...]  # every card used, in order of first use
@@ -102,11 +98,3 @@ class ReplayResult:
         if len(self.cards) != 1:
             raise ValueError(f"{len(self.cards)} cards priced this timeline")
         return self.cards[0]
-
-    @property
-    def rounded_total(self) -> Decimal:
-        return round_money(self.total, self.currency)
-
-    @property
-    def rounded_by_category(self) -> dict[str, Decimal]:
-        return {category: round_money(cost, self.currency) for category, cost in self.by_category.items()}
