@@ -246,23 +246,33 @@ _RATE_HEADER = {
 
 def parse_rates(data: bytes, filename: str = "rates.csv") -> ParsedRates:
     """Read Meta's rates file. Problems of form (not of meaning) are in `.problems`; see `validate`."""
-    parsed = ParsedRates(filename=filename)
+    return _parse(ParsedRates(filename=filename), data, filename, _read_rates_rows)
+
+
+def _parse(parsed, data: bytes, filename: str, read_body):
+    """Either file: its rows (CSV or XLSX), then ``read_body`` on the rows after the title line."""
     read = read_rows(data, filename)
     parsed.sheet, parsed.problems = read.sheet, read.problems
     if read.rows is not None:
-        _read_rates_rows(parsed, read.rows, filename)
+        body = _after_title(parsed, read.rows, filename)
+        if body is not None:
+            read_body(parsed, body, filename)
     name_sheet(parsed.problems, filename, parsed.sheet)
     return parsed
 
 
-def _read_rates_rows(parsed: ParsedRates, rows: list[_Row], filename: str) -> None:
+def _after_title(parsed, rows: list[_Row], filename: str) -> list[_Row] | None:
+    """The rows after Meta's title line (read into ``parsed.title``); None for a file with no rows."""
     if not rows:
         parsed.problems.append(Problem(None, None, "the file has no rows", filename))
-        return
-    body = rows
+        return None
     if _is_title(rows[0]):
         parsed.title = _parse_title(rows[0], filename, parsed.problems)
-        body = rows[1:]
+        return rows[1:]
+    return rows
+
+
+def _read_rates_rows(parsed: ParsedRates, body: list[_Row], filename: str) -> None:
     # A tiers header ("Market (per rate card)") is found too, so that a swapped file is named as such.
     header_at = next((i for i, row in enumerate(body) if _is_header(row)), None)
     if header_at is None:
@@ -352,23 +362,10 @@ def _parse_rate_row(row: _Row, columns: dict[str, int], filename: str, problems:
 def parse_tiers(data: bytes, filename: str = "tiers.csv") -> ParsedTiers:
     """Read Meta's volume tiers file. Problems of form are in `.problems`; gaps and the link to the rates
     file are checked by `validate`."""
-    parsed = ParsedTiers(filename=filename)
-    read = read_rows(data, filename)
-    parsed.sheet, parsed.problems = read.sheet, read.problems
-    if read.rows is not None:
-        _read_tiers_rows(parsed, read.rows, filename)
-    name_sheet(parsed.problems, filename, parsed.sheet)
-    return parsed
+    return _parse(ParsedTiers(filename=filename), data, filename, _read_tiers_rows)
 
 
-def _read_tiers_rows(parsed: ParsedTiers, rows: list[_Row], filename: str) -> None:
-    if not rows:
-        parsed.problems.append(Problem(None, None, "the file has no rows", filename))
-        return
-    body = rows
-    if _is_title(rows[0]):
-        parsed.title = _parse_title(rows[0], filename, parsed.problems)
-        body = rows[1:]
+def _read_tiers_rows(parsed: ParsedTiers, body: list[_Row], filename: str) -> None:
     header_at = next((i for i, row in enumerate(body) if _is_header(row)), None)
     if header_at is None:
         parsed.problems.append(Problem(None, "Market", "no header line 'Market (per rate card), Currency, From, "
