@@ -56,14 +56,14 @@ class RateRow:
 
 
 @dataclass
-class ParsedRates:
+class ParsedFile:
+    """What either of Meta's files says besides its rows: the title line, notes, problems of form."""
+
     filename: str
     sheet: str = ""  # the worksheet read, for an XLSX file
     title: Title | None = None
     notes: list[str] = field(default_factory=list)
-    rows: list[RateRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    readable: bool = False  # decoded, and its header found: only then is more than its form worth checking
 
     @property
     def currency(self) -> str | None:
@@ -72,6 +72,12 @@ class ParsedRates:
     @property
     def effective_from(self) -> date | None:
         return self.title.effective_from if self.title else None
+
+
+@dataclass
+class ParsedRates(ParsedFile):
+    rows: list[RateRow] = field(default_factory=list)
+    readable: bool = False  # decoded, and its header found: only then is more than its form worth checking
 
     @property
     def pricing_model(self) -> str | None:
@@ -104,21 +110,8 @@ class TierBlock:
 
 
 @dataclass
-class ParsedTiers:
-    filename: str
-    sheet: str = ""  # the worksheet read, for an XLSX file
-    title: Title | None = None
-    notes: list[str] = field(default_factory=list)
+class ParsedTiers(ParsedFile):
     blocks: list[TierBlock] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def currency(self) -> str | None:
-        return self.title.currency if self.title else None
-
-    @property
-    def effective_from(self) -> date | None:
-        return self.title.effective_from if self.title else None
 
 
 def name_sheet(problems: list[Problem], filename: str, sheet: str) -> None:
