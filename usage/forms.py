@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
+
 def upload_limit() -> int:
     """USAGE_UPLOAD_MAX_MB of the environment, in bytes (the one default is in the settings)."""
     return settings.USAGE_UPLOAD_MAX_BYTES

@@ -1,6 +1,6 @@
 """Loading one file (webhooks or a pricing_analytics response) into a workspace: the command and the upload.
 
-The file is read record by record (`usage.webhooks.read_records`), message states are merged per id in
+The file is read record by record (`usage.records.read_records`), message states are merged per id in
 batches and written by `usage.store.MessageWriter`; memory stays flat whatever the file's size. The whole
 load is one transaction: a file that turns out not to be webhooks at all is refused and leaves nothing
 behind. Broken records are reported with their line number and skipped; the rest loads.
@@ -24,7 +24,8 @@ from .store import MessageWriter
 from .summary import MonthTotals, month_totals
 from .tiers import store_switches
 from .webhooks import (NOT_WEBHOOKS, BoundedStream, CategoryChange, FileTooLarge, NotWebhooks, RecordError, TierSwitch,
-                       analytics_points, merge_state, open_stream, parse_record, read_records)
+                       analytics_points, merge_state, parse_record)
+from .records import open_stream, read_records
 
 BATCH = 50_000  # message states merged in memory before they are written
 SNIFF = SNIFF_NOT_WEBHOOKS
