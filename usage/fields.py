@@ -15,7 +15,7 @@ from pricing_site.edge import unstorable
 from .models import AnalyticsPoint as AnalyticsPointRow
 from .models import Message, TemplateCategoryChange
 from .webhooks import (CONTACT, CONVERSATION, LAST_STATUS, PHONE, PRICE_CATEGORY, PRICE_TYPE, PRICING_MODEL,
-                       TIER_EVENT, WAMID, AnalyticsPoint, CategoryChange, RecordError, TierSwitch)
+                       TIER_EVENT, WAMID, ParsedAnalyticsPoint, CategoryChange, RecordError, TierSwitch)
 
 LARGEST_BIGINT = 2**63 - 1
 
@@ -77,7 +77,7 @@ def _check_switch(switch: TierSwitch) -> None:
             raise RecordError(f"{TIER_EVENT} {name} {bound} is out of range (at most {LARGEST_BIGINT:,})")
 
 
-def check_points(points: Iterable[AnalyticsPoint]) -> None:
+def check_points(points: Iterable[ParsedAnalyticsPoint]) -> None:
     for number, point in enumerate(points):
         for name, longest in POINT_TEXT:
             problem = _problem(name, getattr(point, name), longest)
