@@ -20,6 +20,7 @@ from django.core.management import call_command
 
 from quotes.models import Quote
 from quotes.testing import quote, user
+from plans import defaults as plan_defaults
 from ratecards import defaults
 from ratecards.models import CardStatus, MarketMapping, RateCard, SeedRecord
 from tests.import_helpers import database_state, manifest
@@ -49,7 +50,7 @@ def earlier_site(tmp_path, monkeypatch):
     RateCard.objects.update(status=CardStatus.DRAFT)
     RateCard.objects.all().delete()
     MarketMapping.objects.all().delete()
-    SeedRecord.objects.exclude(name=defaults.CREDIT_SEED).delete()
+    SeedRecord.objects.exclude(name=plan_defaults.CREDIT_SEED).delete()
     with monkeypatch.context() as patch:
         patch.setattr(defaults, "CARDS", cards)
         patch.setattr(defaults, "MANIFEST", cards / "manifest.json")
