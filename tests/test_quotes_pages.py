@@ -90,11 +90,11 @@ def test_saving_from_the_calculator_keeps_the_comparisons_the_page_showed(client
     save_from_calculator(client)
     quote = Quote.objects.get()
     # On 2026-11-01 the page compares the card in force with the latest conversation-based card and the
-    # latest card of the other rule set (per message, service and utility in the window free): 2026-04-01.
+    # latest card of the other rule set (per message, service and utility in the window free): 2026-07-01.
     shown = [entry["card"] for entry in quote.result["comparison"]]
-    assert shown == ["USD 2026-10-01", "USD 2024-11-01", "USD 2026-04-01"]
+    assert shown == ["USD 2026-10-01", "USD 2024-11-01", "USD 2026-07-01"]
     assert all(name in page for name in shown)
-    assert quote.request["compare_on"] == ["2024-11-01", "2026-04-01"]
+    assert quote.request["compare_on"] == ["2024-11-01", "2026-07-01"]
 
 
 def test_a_quote_needs_a_customer(client, seller):
