@@ -13,7 +13,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from calculator import api_input, api_output
+from calculator import api_input, api_output, calls_api
+from calculator.calls_pricing import price_calls
 from ratecards.snapshots import Catalog
 from calculator.openapi import openapi_document
 from calculator.pricing import default_comparison, price_on_dates, priced_dates, replay_events
@@ -37,6 +38,7 @@ def estimate(request: HttpRequest) -> JsonResponse:
         return body
     catalog = Catalog()
     parsed, problems = api_input.read_estimate(body, catalog.currencies(), timezone.localdate())
+    calls = calls_api.read_calls(body, problems)
     if problems:
         return api_errors(problems)
     dates = priced_dates(parsed.on, parsed.compare_on,
@@ -44,7 +46,22 @@ def estimate(request: HttpRequest) -> JsonResponse:
     results, problems = price_on_dates(catalog, parsed.request, parsed.currency, dates)
     if problems:
         return api_errors(problems)
-    return JsonResponse(api_output.estimates_json(parsed.currency, results))
+    answer = api_output.estimates_json(parsed.currency, results)
+    if "calls" in body:
+        problems = add_calls(catalog, answer, results, calls, parsed)
+        if problems:
+            return api_errors(problems)
+    return JsonResponse(answer)
+
+
+def add_calls(catalog: Catalog, answer: dict, results: list, calls: list, parsed) -> list:
+    """Each estimate's calls, priced with the calling card in force on its date."""
+    for index, result in enumerate(results):
+        priced, problems = price_calls(catalog, calls, parsed.currency, result.on, parsed.request.business_country)
+        if problems:
+            return problems
+        answer["estimates"][index] = calls_api.with_calls(answer["estimates"][index], result, priced)
+    return []
 
 
 @public_api("POST")

@@ -31,12 +31,13 @@ ASSUMPTION_FIELDS = SHARE_FIELDS + PER_CONVERSATION_FIELDS
 ESTIMATE_FIELDS = {
     "on", "compare_on", "currency", "business_country", "auth_international", "business_phone_numbers",
     "assumptions", "lines", "meta_business_agent_tokens",
+    "calls",  # read by calculator.calls_api
 }
 LINE_FIELDS = {"market", "country", "phone", "assumptions", *COUNT_FIELDS}
 REPLAY_FIELDS = {"cards_on", "currency", "business_country", "auth_international", "business_phone_numbers", "events",
                  "timezone"}
 EVENT_FIELDS = {"at", "user", "kind", "category", "entry_point"}
-EVENT_KINDS = ("user_message", "template", "message")
+EVENT_KINDS = ("user_message", "template", "message", "user_call")  # a user's call opens the window as a message does
 
 
 class BadBody(ValueError):
@@ -273,8 +274,10 @@ def read_estimate(data: dict, currencies: list[str], today: date) -> tuple[Estim
             compare_on = [read_date(value, f"compare_on[{i}]", problems) for i, value in enumerate(raw)]
     business = read_business(data, currencies, problems)
     assumptions = read_assumptions(data["assumptions"], "assumptions.", problems) if "assumptions" in data else {}
-    lines = read_items(data, "lines", MAX_LINES, read_line, problems,
-                       "give at least one line: a market, country or phone with monthly counts")
+    lines = []
+    if "lines" in data or not data.get("calls"):  # calls alone need no message lines
+        lines = read_items(data, "lines", MAX_LINES, read_line, problems,
+                           "give at least one line: a market, country or phone with monthly counts")
     agent_tokens = read_agent_tokens(data["meta_business_agent_tokens"], problems) \
         if "meta_business_agent_tokens" in data else None
     if problems:

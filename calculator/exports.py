@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 
+from calculator.calls_page import calls_csv_rows
 from calculator.engine.money import round_money
 from calculator.engine.vocabulary import count_cents
 from calculator.forms import PREFIX, CalculatorInput
@@ -30,6 +31,11 @@ def estimate_csv(page: Page) -> HttpResponse:
     writer.writerow(CSV_HEADER)
     for regime in page.regimes:
         writer.writerows(_csv_rows(regime))
+    if page.calls and page.calls.result:  # calls are priced with the calling card of the date asked for
+        calls = page.calls.result
+        head = [calls.card_name or "no calling card",
+                calls.card_effective_from.isoformat() if calls.card_effective_from else "", "calls", "yes"]
+        writer.writerows(calls_csv_rows(head, calls))
     return response
 
 

@@ -493,4 +493,32 @@ def canonical_query(data: QueryDict) -> str:
             key = f"{PREFIX}-{index}-{name}"
             if data.get(key, "") != "":
                 keep[key] = data[key]
+    for key, values in calls_query(data).lists():
+        keep.setlist(key, values)
     return keep.urlencode(safe=",")
+
+
+# The calls section's fields (formset prefix "calls", read in calculator/calls_page.py); named here because
+# the canonical query above keeps them too.
+CALLS_PREFIX = "calls"
+MAX_CALLS_LINES = 50
+CALLS_FIELDS = ("country", "business_minutes", "average_seconds", "user_minutes")
+_CALLS_INDEX = re.compile(rf"^{CALLS_PREFIX}-(\d+)-")
+
+
+def calls_indexes(data: QueryDict | None) -> list[int]:
+    if not data:
+        return []
+    return sorted({int(m.group(1)) for key in data
+                   if (m := _CALLS_INDEX.match(key)) and int(m.group(1)) < MAX_CALLS_LINES})
+
+
+def calls_query(data: QueryDict) -> QueryDict:
+    """The calls fields of a query that are filled, for the page's canonical URL."""
+    keep = QueryDict(mutable=True)
+    for index in calls_indexes(data):
+        for name in CALLS_FIELDS:
+            key = f"{CALLS_PREFIX}-{index}-{name}"
+            if (data.get(key) or "").strip():
+                keep[key] = data[key]
+    return keep

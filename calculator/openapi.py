@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from calculator.api_input import MAX_AGENT_TOKENS, MAX_COMPARE_DATES, MAX_EVENTS, MAX_LINES, MAX_PHONE_NUMBERS
+from calculator.calls_api import CALLS_REQUEST_PROPERTY, CALLS_RESULT_SCHEMA
 
 COUNT = {"type": "number", "minimum": 0, "maximum": 10**12, "description": "Messages a month (may be fractional)."}
 SHARE = {"type": "number", "minimum": 0, "maximum": 1}
@@ -104,25 +105,29 @@ BUSINESS = {
 ESTIMATE_REQUEST = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["lines"],
+    "anyOf": [{"required": ["lines"]}, {"required": ["calls"]}],
     "properties": {
         "on": DATE,
         "compare_on": {"type": "array", "items": DATE, "maxItems": MAX_COMPARE_DATES},
         **BUSINESS,
         "assumptions": ASSUMPTIONS,
-        "lines": {"type": "array", "items": LINE, "minItems": 1, "maxItems": MAX_LINES},
+        "lines": {"type": "array", "items": LINE, "minItems": 1, "maxItems": MAX_LINES,
+                  "description": "Required unless calls are given."},
         "meta_business_agent_tokens": {
             "type": "integer", "minimum": 0, "maximum": int(MAX_AGENT_TOKENS),
             "description": "Tokens a month written by Meta's own AI agent (Meta Business Agent), billed per million "
                            "tokens from 2026-08-01 (USD 2.00), free in no window.",
             "example": 25000000,
         },
+        "calls": CALLS_REQUEST_PROPERTY,
     },
     "example": {
         "on": "2026-11-01",
         "currency": "USD",
         "business_country": "GB",
         "lines": [{"country": "IN", "marketing": 100000, "utility": 250000}, {"phone": "+18095550100", "utility": 1000}],
+        "calls": [{"country": "IN", "business_initiated_minutes": 1000, "average_call_seconds": 56,
+                   "user_initiated_minutes": 500}],
     },
 }
 RATE_CARD = {
@@ -150,6 +155,7 @@ ESTIMATE = {
         "notes": {"type": "array", "items": {"type": "string"}},
         "stale_rules": STALE_RULES,
         "meta_business_agent": AGENT,
+        "calls": CALLS_RESULT_SCHEMA,
     },
 }
 EVENT = {
@@ -159,7 +165,7 @@ EVENT = {
     "properties": {
         "at": {"type": "string", "format": "date-time", "example": "2026-11-02T03:00:00Z"},
         "user": {"type": "string", "example": "+919800000001"},
-        "kind": {"enum": ["user_message", "template", "message"]},
+        "kind": {"enum": ["user_message", "template", "message", "user_call"]},
         "category": {"enum": ["marketing", "utility", "authentication"]},
         "entry_point": {"type": "boolean"},
     },

@@ -10,10 +10,11 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from calculator import charts
+from calculator.calls_page import CallsSection, price_calls_section, read_calls_section
 from ratecards.snapshots import Catalog, NoCard
 from calculator.engine.cards import CATEGORIES
 from calculator.engine.estimate import EstimateResult, TierStatus
-from calculator.engine.money import ZERO
+from calculator.engine.money import ZERO, round_money
 from calculator.forms import PREFIX, CalculatorInput, LineForm, canonical_query, country_names, read_calculator
 from calculator.mixes import MIXES
 from calculator.paste import PasteForm, PasteResult
@@ -57,6 +58,16 @@ class Page:
     markets: dict[int, str] = field(default_factory=dict)  # line form index: the market it is billed as
     paste_form: PasteForm | None = None
     pasted: PasteResult | None = None
+    calls: CallsSection | None = None  # calculator/calls_page.py
+
+    @property
+    def grand_total(self) -> Decimal:
+        """Messages under the card in force, plus calls."""
+        return self.result.total + (self.calls.total if self.calls else ZERO)
+
+    @property
+    def rounded_grand_total(self) -> Decimal:
+        return round_money(self.grand_total, self.result.currency)
 
     @property
     def current(self) -> Regime | None:
@@ -129,6 +140,7 @@ class Page:
 def build_page(data: QueryDict | None, catalog: Catalog) -> Page:
     calc = read_calculator(data, timezone.localdate(), catalog.currencies)
     page = Page(calc, canonical_query(_with_defaults(data, calc)) if data else "")
+    page.calls = read_calls_section(data)
     market_map = _billing_map(catalog, calc)
     for index, form in enumerate(calc.formset.forms):
         code = getattr(form, "cleaned_data", {}).get("country") if form.is_bound else None
@@ -143,6 +155,7 @@ def build_page(data: QueryDict | None, catalog: Catalog) -> Page:
     page.regimes = regimes
     page.comparison_figure = charts.comparison_figure(regimes)
     page.tier_figure = charts.tier_figure(regimes[0].result, catalog.card_in_force(calc.currency, calc.on))
+    price_calls_section(page.calls, catalog, calc.currency, calc.on, calc.request.business_country)
     return page
 
 

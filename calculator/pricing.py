@@ -136,7 +136,10 @@ def price_on_dates(
 
 def replay_events(catalog: Catalog, parsed) -> tuple[list[ReplayResult], Problems]:
     """Price a timeline with the card of each `cards_on` date, or each event with the card of its time."""
-    events = tuple(Event(e.at, e.user, e.kind, e.category, e.entry_point) for e in parsed.events)
+    # A user's call (or a user accepting the business's call) opens the customer service window exactly as
+    # a user's message does (Meta's Calling API pricing), so the engine sees it as one.
+    events = tuple(Event(e.at, e.user, "user_message" if e.kind == "user_call" else e.kind, e.category, e.entry_point)
+                   for e in parsed.events)
     tz = timezones.zone(parsed.timezone) or timezone.utc
     request = ReplayRequest(events, parsed.business_country, parsed.auth_international, parsed.business_phone_numbers,
                             timezone=tz)

@@ -21,6 +21,7 @@ from calculator.api import api_errors, read_body
 from ratecards.snapshots import Catalog
 from plans.models import PricePlan, is_currency_code
 from quotes.access import can_quote
+from calculator.calls_api import read_calls
 from quotes.build import price_quote
 from quotes.models import Quote
 from quotes.requests import StoredRequest
@@ -86,9 +87,10 @@ def create_quote(request: HttpRequest) -> JsonResponse:
     estimate_body = {key: value for key, value in body.items() if key not in QUOTE_FIELDS}
     parsed, estimate_problems = api_input.read_estimate(estimate_body, catalog.currencies(), today)
     problems += estimate_problems
+    calls = read_calls(estimate_body, problems)
     if problems:
         return api_errors(problems)
-    stored = StoredRequest(parsed.request, parsed.on, parsed.compare_on, parsed.currency)
+    stored = StoredRequest(parsed.request, parsed.on, parsed.compare_on, parsed.currency, tuple(calls))
     figures, problems = price_quote(catalog, stored, fields["plan"], fields["quote_currency"])
     if problems:
         return api_errors(problems)

@@ -29,6 +29,7 @@ from plans.pricing import (
     price_credits,
     price_plan,
 )
+from quotes.calls import add_quote_calls
 from quotes.requests import StoredRequest, request_json
 
 RESULT_VERSION = 1
@@ -79,7 +80,7 @@ def price_quote(catalog: Catalog, stored: StoredRequest, plan: PricePlan | None,
     priced = [_price_one(catalog, stored, result, plan_found, meta_conversion, currency) for result in results]
     result = _result_json(stored, results, priced, plan_found, meta_conversion, currency)
     first = priced[0]
-    return QuoteFigures(
+    figures = QuoteFigures(
         result=result,
         request=request_json(stored.request, stored.on, stored.compare_on, stored.currency),
         card_ids=[r.card.id for r in results],
@@ -87,7 +88,12 @@ def price_quote(catalog: Catalog, stored: StoredRequest, plan: PricePlan | None,
         meta_total=round_money(first.meta_total, currency),
         total=round_money(first.total, currency),
         credits_total=first.credits.rounded_total if first.credits else None,
-    ), []
+    )
+    if stored.calls:  # quotes/calls.py: calls at Meta's price next to the messages
+        return add_quote_calls(catalog, stored, figures, meta_rate=meta_conversion.rate,
+                               messages_meta=first.meta_total, provider=first.total, currency=currency,
+                               estimate_result=results[0])
+    return figures, []
 
 
 def _plan_on(plan: PricePlan | None, on: date, currency: str) -> tuple[_Plan | None, Problems]:

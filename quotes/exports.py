@@ -71,6 +71,10 @@ def csv_rows(quote: Quote) -> list[list[str]]:
             if category in ("business_initiated", "user_initiated"):
                 conversations = market["credits"]["conversations"][category]
                 rows.append(head + [market["market"], category, str(conversations), "", "", credits])
+    for row in (result.get("calls") or {}).get("rows", []):  # quotes/calls.py: calls at Meta's price
+        price = row["meta"] if row["priced"] else ""
+        rows.append(head + [row["market"], "calls_minutes", str(row["billed_minutes"]), price, price, "",
+                            f"calling rate reliability: {row['reliability']} (reconstructed table)"])
     totals = result["totals"]
     everywhere = head + ["All markets"]
     agent = result.get("meta_business_agent")

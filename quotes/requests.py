@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from calculator.engine.estimate import AssumptionOverrides, Assumptions, EstimateLine, EstimateRequest
+from quotes.calls import calls_from_json
 
 COUNT_FIELDS = ("marketing", "utility", "authentication", "service")
 WHERE_FIELDS = ("market", "country", "phone")
@@ -23,6 +24,7 @@ class StoredRequest:
     on: date
     compare_on: list[date] | None  # None: the default comparison
     currency: str
+    calls: tuple = ()  # CallsAsk lines (quotes/calls.py); stored under "calls"
 
 
 def _text(number: Decimal) -> str:
@@ -75,4 +77,5 @@ def request_from_json(body: dict) -> StoredRequest:
         if body.get("meta_business_agent_tokens") is not None else None,
     )
     compare_on = [date.fromisoformat(d) for d in body["compare_on"]] if "compare_on" in body else None
-    return StoredRequest(request, date.fromisoformat(body["on"]), compare_on, body["currency"])
+    return StoredRequest(request, date.fromisoformat(body["on"]), compare_on, body["currency"],
+                         calls_from_json(body.get("calls", [])))

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from calculator.calls_page import read_calls_section
 from ratecards.snapshots import Catalog
 from calculator.forms import read_calculator
 from calculator.regimes import comparison_dates
@@ -88,7 +89,11 @@ def _stored_request(source: Quote | None, query: str, today: date, catalog: Cata
                       "as a quote."]
     if calculator.has_errors:
         return None, ["Some of the calculator's inputs need fixing first."] + calculator.notices
-    return StoredRequest(calculator.request, calculator.on, None, calculator.currency), []
+    calls_section = read_calls_section(QueryDict(query))  # the calculator's calls section
+    if any(form.errors for form in calls_section.formset.forms):
+        return None, ["Some of the calculator's calls lines need fixing first."]
+    calls = tuple(calls_section.asks)
+    return StoredRequest(calculator.request, calculator.on, None, calculator.currency, calls), []
 
 
 def _initial(source: Quote | None, query: str, stored: StoredRequest | None, today: date) -> dict:

@@ -374,3 +374,6 @@ class RateCardAdmin(EditorsChangeStaffViewMixin, admin.ModelAdmin):
             for name in ("publish_cards", "new_drafts", "delete_selected"):
                 actions.pop(name, None)
         return actions
+
+
+from ratecards import calling_admin  # noqa: E402,F401  (calling rate cards register their own admin)

@@ -12,3 +12,6 @@ class RatecardsConfig(AppConfig):
 
         # migrate (and test database set-up, and flush) ends with the shipped cards and mapping loaded.
         post_migrate.connect(defaults.load_after_migrate, sender=self)
+        from ratecards.calling_import import load_shipped_calling_card
+
+        post_migrate.connect(load_shipped_calling_card, sender=self)  # after the markets it needs

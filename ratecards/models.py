@@ -446,3 +446,7 @@ class CatalogVersion(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+# Calling rate cards (Calling API minutes) live in their own module; imported here so Django sees them.
+from ratecards.calling_models import CallingMarketRate, CallingRateCard  # noqa: E402,F401

@@ -100,6 +100,9 @@ MATRIX = [
     ("get", "/admin/ratecards/marketmapping/add/", None, ADMIN_EDITORS, None),
     ("get", "/admin/ratecards/agenttokenrate/", None, ADMIN_STAFF, None),
     ("get", "/admin/ratecards/agenttokenrate/add/", None, ADMIN_EDITORS, None),
+    ("get", "/admin/ratecards/callingratecard/", None, ADMIN_STAFF, None),
+    ("get", "/admin/ratecards/callingratecard/compare/", None, ADMIN_STAFF, None),
+    ("get", "/admin/ratecards/callingratecard/import/", None, ADMIN_EDITORS, None),
     # Users, workspaces, plans and keys: superusers (none of these roles) or staff given those rights.
     ("get", "/admin/auth/user/", None, (302, 302, 302, 302, 403, 403), None),
     ("get", "/admin/usage/workspace/", None, (302, 302, 302, 302, 403, 403), None),

@@ -18,6 +18,7 @@ from django.db import transaction
 from calculator.engine.limits import MOSTLY_NOT_WEBHOOKS, SNIFF_NOT_WEBHOOKS
 
 from .fields import check_envelope, check_points
+from .calls import month_calls, parse_call_events, price_call_months, store_call_events, window_states
 from .models import AnalyticsPoint, IngestRun, TemplateCategoryChange, Workspace
 from .charges import Pricer
 from .store import MessageWriter
@@ -47,6 +48,12 @@ class IngestReport:
     seconds: float = 0.0
     run: IngestRun | None = None
 
+    calls: dict = field(default_factory=dict)  # month key: usage.calls.CallsMonth, for months with calls
+
+    def _calls_json(self, key: str) -> dict:
+        found = self.calls.get(key)
+        return {"calls": found.as_json()} if found is not None and found.any else {}
+
     def error(self, line: int, message: str) -> None:
         self.skipped += 1
         if len(self.errors) < MAX_ERRORS_KEPT:
@@ -55,7 +62,7 @@ class IngestReport:
     def as_json(self) -> dict:
         """The command's `--json` output (docs/api.md): months, skipped, errors."""
         return {
-            "months": {key: totals.as_json() for key, totals in self.months.items()},
+            "months": {key: totals.as_json() | self._calls_json(key) for key, totals in self.months.items()},
             "skipped": self.skipped,
             "errors": self.errors,
         }
@@ -92,6 +99,7 @@ def ingest(handle: BinaryIO, workspace: Workspace, filename: str, user=None,
             raise NotWebhooks(_refusal(report))
         loader.finish()
         report.months = {f"{m:%Y-%m}": month_totals(workspace, m) for m in sorted(loader.writer.seen)}
+        report.calls = {f"{m:%Y-%m}": month_calls(workspace.pk, m) for m in sorted(loader.call_months)}
         report.changed = loader.writer.changed + report.analytics_points
         report.seconds = time.perf_counter() - started
         report.run = IngestRun.objects.create(
@@ -145,6 +153,8 @@ class _Loader:
         self.changes: list[CategoryChange] = []
         self.switches: list[TierSwitch] = []
         self.last_line = 0
+        self.call_events: list = []
+        self.call_months: set[date] = set()
 
     def add(self, line: int, record: bytes | str) -> None:
         """One record: its message states merged into the batch (a broken record is reported, not loaded)."""
@@ -160,6 +170,14 @@ class _Loader:
                 check_points(points)
             else:
                 check_envelope(states, changes, record)
+                if b'"calls"' in record:  # Calling API webhooks (usage/calls.py)
+                    events = parse_call_events(record)
+                    self.call_events.extend(events)
+                    states = states + window_states(events)
+                    report.records += len(events)
+                    if len(self.call_events) >= BATCH:
+                        self.call_months |= store_call_events(self.workspace, self.call_events)
+                        self.call_events = []
         except RecordError as exc:
             if record.strip():
                 report.error(line, str(exc))
@@ -205,6 +223,9 @@ class _Loader:
 
     def finish(self) -> list[date]:
         self.flush()
+        self.call_months |= store_call_events(self.workspace, self.call_events)
+        self.call_events = []
+        price_call_months(self.workspace, self.call_months)
         return self.writer.finish()
 
     def _analytics(self, points) -> None:

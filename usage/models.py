@@ -308,3 +308,7 @@ class IngestRun(models.Model):
 
 def month_of(day: date) -> date:
     return day.replace(day=1)
+
+
+# Calls (Calling API webhooks) have their own module; imported here so Django sees the model.
+from usage.calls_models import CallRecord  # noqa: E402,F401

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 
 from ratecards.snapshots import Catalog
 
+from .calls import redate_calls
 from .charges import Pricer
 from .models import Business, DailyUsage, Message, Workspace
 from .store import MonthCounter, MonthFacts, TABLE, pricers_for, rebuild_month, reprice_month, scope_of
@@ -31,6 +32,7 @@ def recount(workspace_ids: list[int], moved: list[int] | None = None) -> list[da
     with transaction.atomic():
         for pk in moved or ():
             _redate(pk, catalog)
+            redate_calls(Workspace.objects.get(pk=pk))  # calls have months too (usage/calls.py)
         scopes: dict[tuple[int, ...], None] = {}
         for pk in workspace_ids:
             scopes[tuple(scope_of(pk))] = None

@@ -20,6 +20,7 @@ from .dashboard import month_view
 from .forms import UploadForm, size_text, upload_limit, upload_line_limit, upload_uncompressed_limit
 from .ingest import ingest
 from .models import IngestRun
+from .calls import month_calls
 from .summary import month_totals, months_with_data
 from .webhooks import FileTooLarge, NotWebhooks
 
@@ -71,7 +72,8 @@ def _month_asked(text: str) -> date | None:
 
 
 def _page(space, view, found: dict | None) -> dict:
-    return {"workspace": space, "view": view} | _what_if_context(space, view.month, found, view.totals)
+    return ({"workspace": space, "view": view, "calls": month_calls(space.pk, view.month)}
+            | _what_if_context(space, view.month, found, view.totals))
 
 
 def _what_if_context(space, month: date, found: dict | None, totals) -> dict:

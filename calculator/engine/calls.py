@@ -190,6 +190,11 @@ class CallsMarketResult:
         return round_money(self.cost, self.currency)
 
     @property
+    def rate_now(self) -> Decimal | None:
+        """The rate of the tier the month reached (the per-minute rate before any call)."""
+        return self.tiers[-1].rate if self.tiers else self.per_minute
+
+    @property
     def tier_reached(self) -> int:
         return self.tiers[-1].index if self.tiers else 0
 
@@ -382,8 +387,9 @@ class CallLedger:
         count = pulses(call.seconds)
         minutes = Decimal(count * PULSE_SECONDS) / SECONDS_PER_MINUTE
         if self.excluded_on is not None and self.excluded_on(call):
+            country = getattr(call, "business_country", None) or self.business_country
             return PricedCall(call.market, call.month, call.seconds, count, minutes, None, None, ZERO,
-                              f"business-initiated calls cannot be placed from {self.business_country} numbers")
+                              f"business-initiated calls cannot be placed from {country} numbers")
         card = self.card_for(call)
         rate = card.rates.get(call.market) if card is not None else None
         if card is None:
