@@ -171,8 +171,23 @@ class CompareForm(forms.Form):
     new = forms.ModelChoiceField(RateCard.objects.all(), label="New card")
 
 
+class OnlyDraftsChangeMixin:
+    """A published card never changes (corrections are a new card): only a draft is edited or deleted.
+    For message and calling cards alike; both name a draft "draft"."""
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status != CardStatus.DRAFT:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status != CardStatus.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
 @admin.register(RateCard)
-class RateCardAdmin(EditorsChangeStaffViewMixin, admin.ModelAdmin):
+class RateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, admin.ModelAdmin):
     list_display = ["name_display", "pricing_model", "status", "rules_summary", "source_short", "published_at"]
     list_filter = ["currency", "status", "pricing_model"]
     search_fields = ["currency", "source", "notes"]
@@ -243,16 +258,6 @@ class RateCardAdmin(EditorsChangeStaffViewMixin, admin.ModelAdmin):
             # A published card never changes: every field is shown, none is editable.
             return [f.name for f in RateCard._meta.fields if f.name != "id"] + list(self.readonly_fields)
         return self.readonly_fields
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.status != CardStatus.DRAFT:
-            return False
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.status != CardStatus.DRAFT:
-            return False
-        return super().has_delete_permission(request, obj)
 
     def get_urls(self):
         own = [

@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from ratecards.admin import EditorsChangeStaffViewMixin, is_rate_editor
+from ratecards.admin import EditorsChangeStaffViewMixin, OnlyDraftsChangeMixin, is_rate_editor
 from ratecards.calling_import import import_calling_card
 from ratecards.calling_models import CallingCardStatus, CallingMarketRate, CallingRateCard
 from ratecards.calling_table import COLUMNS, CallingTableRefused, table_csv
@@ -82,7 +82,7 @@ def compare_calling_cards(old: CallingRateCard, new: CallingRateCard) -> list[di
 
 
 @admin.register(CallingRateCard)
-class CallingRateCardAdmin(EditorsChangeStaffViewMixin, admin.ModelAdmin):
+class CallingRateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, admin.ModelAdmin):
     list_display = ["name_display", "status", "reconstructed", "markets", "source", "published_at"]
     list_filter = ["currency", "status"]
     readonly_fields = ["currency", "effective_from", "status", "reconstructed", "source", "published_at",
@@ -106,16 +106,6 @@ class CallingRateCardAdmin(EditorsChangeStaffViewMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # cards come from an import
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.status != CallingCardStatus.DRAFT:
-            return False
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.status != CallingCardStatus.DRAFT:
-            return False
-        return super().has_delete_permission(request, obj)
 
     def get_urls(self):
         own = [
