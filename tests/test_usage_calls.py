@@ -17,7 +17,8 @@ from usage import whatif
 from usage.calls import month_calls
 from usage.calls_models import CallRecord
 from usage.ingest import ingest
-from usage.models import Message, Workspace
+from usage.models import Business, Message, Workspace
+from usage.recount import apply_settings
 
 pytestmark = pytest.mark.django_db
 SAMPLE = Path(__file__).resolve().parent / "data" / "webhooks" / "sample-calls.jsonl"
@@ -145,3 +146,62 @@ def test_calls_belong_to_the_accounts_month_and_follow_a_time_zone_change(worksp
     row = CallRecord.objects.get(call_id="wacid.L")
     assert row.ts == late and row.month == date(2026, 12, 1) and row.charge == Decimal("0.0053")
     assert month_calls(workspace.pk, date(2026, 12, 1)).business_priced == 1
+
+
+def _business_call(call_id: str, start: int, seconds: int, to: str = "254712000001") -> bytes:
+    """One terminated business-initiated call from the Brazilian business number (allowed to call)."""
+    return (
+        '{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"calls","value":'
+        '{"metadata":{"display_phone_number":"5511987654321","phone_number_id":"9"},"calls":[{"id":"%s",'
+        '"from":"5511987654321","to":"%s","event":"terminate","direction":"BUSINESS_INITIATED",'
+        '"timestamp":"%d","start_time":"%d","status":"COMPLETED","duration":%d}]}}]}]}\n'
+        % (call_id, to, start + seconds, start, seconds)
+    ).encode()
+
+
+def test_call_minute_tiers_are_counted_across_the_business_accounts():
+    """Meta accrues minute tiers per business, market and month: two accounts of one business share one
+    ladder, as their messages do.
+
+    Kenya is Rest of Africa; its ladder in the shipped table: 0.0103 a minute to 50,000 minutes, then 0.0084.
+    Account A places 17 calls of 2,880 minutes (to 17 people, an hour apart from 3 November) (172,800 s, whole pulses) = 48,960 minutes, all tier 1.
+    Account B then places one call of 1,200 minutes (72,000 s): the business reaches 48,960 + 1,200 = 50,160
+    minutes, so the call crosses 50,000 and is priced entirely at tier 2: 1,200 x 0.0084 = 10.08.
+    Counted per account it would have been tier 1: 1,200 x 0.0103 = 12.36.
+    """
+    acme = Business.objects.create(name="Acme Group")
+    first = Workspace.objects.create(name="Acme BR", slug="acme-br", business=acme)
+    second = Workspace.objects.create(name="Acme KE", slug="acme-ke", business=acme)
+    start = 1793664000  # 2026-11-03T00:00:00Z
+    load(first, b"".join(_business_call(f"wacid.A{i}", start + i * 3_600, 172_800, to=f"2547120001{i:02d}")
+                         for i in range(17)))
+    load(second, _business_call("wacid.B", start + 17 * 3_600, 72_000))
+
+    late = CallRecord.objects.get(call_id="wacid.B")
+    assert (late.market, late.billed_minutes, late.tier, late.charge) == ("Rest of Africa", Decimal("1200"), 1,
+                                                                          Decimal("10.08"))  # tier index 1: step 2
+    earlier = CallRecord.objects.filter(workspace=first)
+    assert {row.tier for row in earlier} == {0}
+    assert sum(row.charge for row in earlier) == Decimal("504.288")  # 48,960 x 0.0103
+
+
+def test_an_account_joining_a_business_has_its_calls_priced_on_the_shared_ladder():
+    """The same calls as above, loaded while the accounts stand alone: B's call is tier 1 (1,200 x 0.0103 =
+    12.36); once B joins A's business the month is counted again and the call moves to tier 2 (10.08)."""
+    first = Workspace.objects.create(name="Acme BR", slug="acme-br",
+                                     business=Business.objects.create(name="Acme Group"))
+    second = Workspace.objects.create(name="Acme KE", slug="acme-ke")
+    start = 1793664000  # 2026-11-03T00:00:00Z
+    load(first, b"".join(_business_call(f"wacid.A{i}", start + i * 3_600, 172_800, to=f"2547120001{i:02d}")
+                         for i in range(17)))
+    load(second, _business_call("wacid.B", start + 17 * 3_600, 72_000))
+    assert (CallRecord.objects.get(call_id="wacid.B").tier, CallRecord.objects.get(call_id="wacid.B").charge) == (
+        0, Decimal("12.36"))
+
+    apply_settings(second, business="Acme Group")
+    late = CallRecord.objects.get(call_id="wacid.B")
+    assert (late.tier, late.charge) == (1, Decimal("10.08"))
+
+    apply_settings(second, business="")  # leaving the business: alone again, tier 1
+    late = CallRecord.objects.get(call_id="wacid.B")
+    assert (late.tier, late.charge) == (0, Decimal("12.36"))

@@ -16,7 +16,9 @@ crosses a tier boundary at the new rate). User-initiated calls are free. A user'
 accepting the business's call, opens the customer service window: each is also stored as a user
 message (id `call:<call id>`), which the charges and the what-if replay already treat as the user
 writing. Months and days are the account's (the workspace's time zone), as for messages; the minute
-tiers are counted per account (workspace).
+tiers are counted per business, market and month, as Meta accrues them: the workspaces (accounts) of one
+`Business` share one ladder, each call counted in its own account's month (as messages are,
+`usage.store.scope_of`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from calculator.engine.money import ZERO, round_money
 from calculator.engine.markets import InvalidPhoneNumber
 
 from .calls_models import CallRecord
+from .models import Workspace
 from .webhooks import RECEIVED, RecordError
 
 BUSINESS = "business_initiated"
@@ -193,27 +196,40 @@ def _month(ts: int, tz=timezone.utc) -> date:
     return datetime.fromtimestamp(ts, tz).date().replace(day=1)
 
 
-def price_call_months(workspace, months: set[date]) -> None:
-    """Price every call of the months again, in time order, with the calling card of each call's day."""
+def price_call_months(workspace_ids: list[int], months: set[date]) -> None:
+    """Price every call of the months again, in time order, with the calling card of each call's day.
+
+    `workspace_ids` are the accounts that share minute tiers (one business's, `usage.store.scope_of`):
+    their calls of a month go through one ledger, each in its own account's time zone.
+    """
     if not months:
         return
     catalog = Catalog()
+    zones = {pk: Workspace(timezone=name).tz
+             for pk, name in Workspace.objects.filter(pk__in=workspace_ids).values_list("pk", "timezone")}
     for month in sorted(months):
-        rows = list(CallRecord.objects.filter(workspace_id=workspace.pk, month=month).order_by("ts", "call_id"))
+        rows = list(CallRecord.objects.filter(workspace_id__in=workspace_ids, month=month)
+                    .order_by("ts", "workspace_id", "call_id"))
         ledger = CallLedger(card_for=lambda call: calling_card_in_force(catalog, CURRENCY, call.day),
                             excluded_on=lambda call: call.business_country in excluded_business_countries(call.day))
         for row in rows:
-            _price(row, ledger, catalog, workspace.tz)
+            _price(row, ledger, catalog, zones[row.workspace_id])
         CallRecord.objects.bulk_update(rows, ["market", "country", "pulses", "billed_minutes", "tier", "charge", "note"])
 
 
-def redate_calls(workspace) -> None:
-    """After the workspace's time zone changed: every call's month again, and every month priced again."""
+def redate_calls(workspace) -> set[date]:
+    """After the workspace's time zone changed: every call's month again. Answers the months it had and has
+    (the caller prices them again, with the rest of the business)."""
     rows = list(CallRecord.objects.filter(workspace_id=workspace.pk))
+    months = {row.month for row in rows}
     for row in rows:
         row.month = _month(row.ts, workspace.tz)
     CallRecord.objects.bulk_update(rows, ["month"])
-    price_call_months(workspace, {row.month for row in rows})
+    return months | {row.month for row in rows}
+
+
+def call_months(workspace_ids: list[int]) -> set[date]:
+    return set(CallRecord.objects.filter(workspace_id__in=workspace_ids).values_list("month", flat=True).distinct())
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from .fields import check_envelope, check_points
 from .calls import month_calls, parse_call_events, price_call_months, store_call_events, window_states
 from .models import AnalyticsPoint, IngestRun, TemplateCategoryChange, Workspace
 from .charges import Pricer
-from .store import MessageWriter
+from .store import MessageWriter, scope_of
 from .summary import MonthTotals, month_totals
 from .tiers import store_switches
 from .webhooks import (NOT_WEBHOOKS, BoundedStream, CategoryChange, FileTooLarge, NotWebhooks, RecordError, TierSwitch,
@@ -225,7 +225,7 @@ class _Loader:
         self.flush()
         self.call_months |= store_call_events(self.workspace, self.call_events)
         self.call_events = []
-        price_call_months(self.workspace, self.call_months)
+        price_call_months(scope_of(self.workspace.pk), self.call_months)  # the business's minute tiers
         return self.writer.finish()
 
     def _analytics(self, points) -> None:

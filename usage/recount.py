@@ -14,7 +14,7 @@ from django.db import connection, transaction
 
 from ratecards.snapshots import Catalog
 
-from .calls import redate_calls
+from .calls import call_months, price_call_months, redate_calls
 from .charges import Pricer
 from .models import Business, DailyUsage, Message, Workspace
 from .store import MonthCounter, MonthFacts, TABLE, pricers_for, rebuild_month, reprice_month, scope_of
@@ -32,7 +32,7 @@ def recount(workspace_ids: list[int], moved: list[int] | None = None) -> list[da
     with transaction.atomic():
         for pk in moved or ():
             _redate(pk, catalog)
-            redate_calls(Workspace.objects.get(pk=pk))  # calls have months too (usage/calls.py)
+            redate_calls(Workspace.objects.get(pk=pk))  # calls have months too, priced below (usage/calls.py)
         scopes: dict[tuple[int, ...], None] = {}
         for pk in workspace_ids:
             scopes[tuple(scope_of(pk))] = None
@@ -46,7 +46,9 @@ def recount(workspace_ids: list[int], moved: list[int] | None = None) -> list[da
                 reprice_month(ids, month, 0, pricers)
                 for pk in ids:
                     rebuild_month(pk, month, facts_of(pk, month))
-            walked |= months
+            minutes_months = call_months(ids)  # call minutes share the business's tiers as messages do
+            price_call_months(ids, minutes_months)
+            walked |= months | minutes_months
     return sorted(walked)
 
 
