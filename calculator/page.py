@@ -21,6 +21,7 @@ from calculator.paste import PasteForm, PasteResult
 from calculator.pricing import Problems, market_map_for
 from calculator.regimes import Regime, price_regimes
 from calculator.engine.markets import MarketMap
+from calculator.engine.vocabulary import tier_step
 
 FREE_LABELS = {
     "service_window": "free inside the customer's 24-hour window",
@@ -43,9 +44,8 @@ class TierPanel:
 
     @property
     def reached(self) -> str:
-        if self.status.tier_index == 0:
-            return "list rate"
-        return f"tier {self.status.tier_index} of {self.status.tier_count - 1}"
+        """"step 1 of 6" is the list rate: the words of every tier everywhere (engine/vocabulary.py)."""
+        return tier_step(self.status.tier_index, self.status.tier_count)
 
 
 @dataclass

@@ -47,7 +47,7 @@ def test_the_ladder_chart_and_a_tier_crossing_month(client):
     # Kenya is Rest of Africa: 75,000 minutes of 90 s calls = 724.99905 (see test_engine_calls); South Africa
     # 1 x 0.0108; messages 11.80: 11.80 + 724.99905 + 0.0108 = 736.80985 -> $736.81
     assert re.search(r'id="estimate-total">\$736\.81<', page)
-    assert "tier 2 of 6 reached" in page
+    assert "step 2 of 6" in page
     figure = json.loads(re.search(r'<script id="calls-tier-figure" type="application/json">(.*?)</script>', page,
                                   re.S).group(1))
     africa = figure["data"][0]

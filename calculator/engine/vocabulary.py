@@ -93,3 +93,37 @@ def counted(count: Decimal | int, singular: str, plural: str | None = None) -> s
     "2,000 messages", "12.5 utility messages", "0 lines"."""
     noun = singular if Decimal(count) == 1 else (plural or singular + "s")
     return f"{exact_count_text(count)} {noun}"
+
+
+RATE_PLACES = 4  # a card's rates have four decimals
+MOST_RATE_PLACES = 8
+
+
+def tier_step(index: int, steps: int) -> str:
+    """A volume tier as it is said everywhere (page, quote, PDF, usage): "step 2 of 6". ``index`` counts
+    from 0, the list rate (step 1); ``steps`` is the ladder's length, the list rate included."""
+    return f"step {int(index) + 1} of {int(steps)}"
+
+
+def to_next_step(count: Decimal | int) -> str:
+    """"14,000,001 more messages to the next step" ("1 more message ..." for one)."""
+    noun = "message" if Decimal(count) == 1 else "messages"
+    return f"{count_text(count)} more {noun} to the next step"
+
+
+def rate_places(value: Decimal, beside: Decimal | None = None) -> int:
+    """Decimal places that show ``value`` (a blended rate) differently from ``beside`` (the list rate) when
+    they differ: four, a card's own, or more up to eight ($0.0340 list, $0.033995 blended)."""
+    if beside is None or value == beside:
+        return RATE_PLACES
+    for places in range(RATE_PLACES, MOST_RATE_PLACES + 1):
+        step = Decimal(1).scaleb(-places)
+        if value.quantize(step, rounding=ROUND_HALF_UP) != Decimal(beside).quantize(step, rounding=ROUND_HALF_UP):
+            return places
+    return MOST_RATE_PLACES
+
+
+def rate_number(value: Decimal, beside: Decimal | None = None) -> str:
+    """A per-message rate without its currency: 0.0340, or a blended rate with the places it needs."""
+    places = rate_places(Decimal(value), beside)
+    return f"{Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}"

@@ -49,6 +49,18 @@ def rate(value: Decimal | None, currency: str) -> str:
 
 
 @register.filter
+def blended_rate(status, currency: str) -> str:
+    """A market's blended rate (a TierStatus's), with the places that set it apart from the list rate."""
+    if status.blended_rate is None:
+        return "—"
+    return f"{currency_prefix(currency)}{vocabulary.rate_number(status.blended_rate, status.ladder[0].rate)}"
+
+
+tier_step = register.filter("tier_step", vocabulary.tier_step)
+to_next_step = register.filter("to_next_step", vocabulary.to_next_step)
+
+
+@register.filter
 def percent(value: Decimal | None) -> str:
     if value is None:
         return "—"

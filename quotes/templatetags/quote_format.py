@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from calculator.engine import vocabulary
 from calculator.engine.vocabulary import grouped_number
 
 register = template.Library()
@@ -23,3 +24,8 @@ def grouped(value) -> str:
     if not number.is_finite():
         return str(value)
     return grouped_number(str(value) if isinstance(value, str) else format(number.normalize(), "f"))
+
+
+# A volume tier in the words of the calculator page and every other document: "step 2 of 6".
+tier_step = register.filter("tier_step", vocabulary.tier_step)
+to_next_step = register.filter("to_next_step", vocabulary.to_next_step)
