@@ -59,7 +59,8 @@ class BusinessAdmin(admin.ModelAdmin):
 
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "timezone", "business", "business_country", "auth_international", "member_count")
+    list_display = ("name", "slug", "timezone", "business", "business_country", "auth_international", "monthly_budget",
+                    "member_count")
     list_filter = ("business",)
     search_fields = ("name", "slug", "members__username", "members__email")
     prepopulated_fields = {"slug": ("name",)}

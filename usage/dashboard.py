@@ -7,7 +7,7 @@ cards; nothing loops over message rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Sum
@@ -19,6 +19,7 @@ from calculator.engine.vocabulary import category_label, counted, currency_prefi
 
 from .cards_used import UsedCard, cards_of_month
 from .charges import Pricer
+from .forecast import MonthForecast, month_forecast
 from .models import CURRENCY, DailyUsage, IngestRun, MonthSummary, Outcome, TemplateCategoryChange, Workspace
 from .reconcile import Reconciliation, reconcile
 from .store import month_start_ts, scope_of
@@ -198,6 +199,24 @@ def alerts(workspace: Workspace, month: date, totals: MonthTotals, previous: Mon
     return found
 
 
+def budget_alerts(ahead: MonthForecast | None) -> list[Alert]:
+    """The month's charge passes its budget: already, or at the forecast pace before the month ends."""
+    if ahead is None or ahead.budget is None or ahead.crossing is None:
+        return []
+    budget, total = shown_money(ahead.budget, ahead.currency), shown_money(ahead.forecast.total, ahead.currency)
+    when = f"{ahead.crossing_date:%-d %B}"
+    if ahead.crossing.already:
+        text = f"The month's charge passed its budget of {budget} on {when}; the month-end forecast is {total}."
+    else:
+        text = (f"At the pace of the days so far the month's charge passes its budget of {budget} on {when} and "
+                f"reaches {total} by the month's end.")
+    return [Alert("warning", "Over budget" if ahead.crossing.already else "Forecast over budget", text)]
+
+
+def shown_money(amount: Decimal, currency: str) -> str:
+    return f"{currency_prefix(currency)}{round_money(amount, currency):,}"
+
+
 def recategorised(workspace: Workspace, month: date) -> list[TemplateCategoryChange]:
     """Templates Meta moved from utility (or authentication) to marketing up to the end of the month."""
     end = month_start_ts(next_month(month), workspace.tz)
@@ -253,6 +272,7 @@ class MonthView:
     summary: MonthSummary | None
     runs: list[IngestRun] = field(default_factory=list)
     cards: list[UsedCard] = field(default_factory=list)  # the cards that priced the month, with their rules
+    forecast: MonthForecast | None = None  # the month-end forecast and the budget (None: month not begun)
 
     @property
     def currency(self) -> str:
@@ -295,18 +315,21 @@ class MonthView:
         return self.summary.what_if if self.summary is not None else None
 
 
-def month_view(workspace: Workspace, month: date) -> MonthView:
+def month_view(workspace: Workspace, month: date, now: datetime | None = None) -> MonthView:
     months = months_with_data(workspace)
     totals = month_totals(workspace, month)
     earlier = previous_month(month)
     previous = month_totals(workspace, earlier) if earlier in months else None
     reconciliation = reconcile(workspace, month)
     days = by_day(workspace, month)
-    tiers = tier_progress(workspace, month)
+    pricer = Pricer(tz=workspace.tz)
+    tiers = tier_progress(workspace, month, pricer)
+    ahead = month_forecast(workspace, month, now, pricer)
     return MonthView(
         workspace=workspace, month=month, months=months, totals=totals, previous=previous,
         markets=by_market(workspace, month), days=days, figure=daily_figure(days, month),
-        tiers=tiers, alerts=alerts(workspace, month, totals, previous, reconciliation, tiers),
+        tiers=tiers, alerts=budget_alerts(ahead) + alerts(workspace, month, totals, previous, reconciliation, tiers),
         reconciliation=reconciliation, summary=MonthSummary.objects.filter(workspace=workspace, month=month).first(),
         runs=list(workspace.ingest_runs.all()[:3]), cards=cards_of_month(Catalog(), totals.currency, month),
+        forecast=ahead,
     )

@@ -12,6 +12,7 @@ from datetime import date, datetime, timezone, tzinfo
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -74,6 +75,13 @@ class Workspace(models.Model):
     business = models.ForeignKey(
         Business, null=True, blank=True, on_delete=models.SET_NULL, related_name="workspaces",
         help_text="The business portfolio this account belongs to: volume tiers are counted across its accounts.",
+    )
+    monthly_budget = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("999999999999.99"))],
+        help_text=f"What the month's messages may cost, in {CURRENCY} (the currency of the cards that price "
+                  "usage). The dashboard forecasts the month's end against it and alerts when it will be passed. "
+                  "Blank: no budget.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
