@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Business, IngestRun, TierUpdate, Workspace
+from .models import AlertSent, Business, IngestRun, TierUpdate, Workspace
 from .recount import changed_after_save, recount
 
 
@@ -31,6 +31,22 @@ class TierUpdateInline(admin.TabularInline):
     ordering = ("-effective_month", "tier_update_time")
 
     def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AlertSent)
+class AlertSentAdmin(admin.ModelAdmin):
+    """What the daily digest e-mailed (each alert once, `usage.alerts`): read only."""
+
+    list_display = ("sent_at", "workspace", "key", "title", "recipients")
+    list_filter = ("workspace",)
+    search_fields = ("key", "title", "workspace__slug")
+    readonly_fields = ("workspace", "key", "title", "text", "recipients", "sent_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 

@@ -11,15 +11,17 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from ratecards.snapshots import Catalog
 from calculator.engine.cards import tier_group
 from calculator.engine.money import round_money
-from calculator.engine.vocabulary import category_label, counted, currency_prefix
+from calculator.engine.vocabulary import category_label, count_text, counted, currency_prefix
 
 from .cards_used import UsedCard, cards_of_month
 from .charges import Pricer
 from .forecast import MonthForecast, month_forecast
+from .paid_share import BEFORE, PAID_SHARE_RISE, PaidShareJump, paid_share_jump
 from .models import CURRENCY, DailyUsage, IngestRun, MonthSummary, Outcome, TemplateCategoryChange, Workspace
 from .reconcile import Reconciliation, reconcile
 from .store import month_start_ts, scope_of
@@ -30,7 +32,6 @@ from .summary import (Counts, DayFigures, MonthTotals, allowance_exhausted, by_d
 REASON_LABELS = {"service_window": "Customer service window", "entry_point": "Free entry point",
                  "allowance": "Monthly free service allowance", "no_pricing": "No pricing in the data",
                  "in_conversation": "In a conversation opened before 1 July 2025"}
-PAID_SHARE_RISE = 5  # percentage points that make a rise in the paid share worth a warning
 
 
 def previous_month(month: date) -> date:
@@ -213,6 +214,13 @@ def budget_alerts(ahead: MonthForecast | None) -> list[Alert]:
     return [Alert("warning", "Over budget" if ahead.crossing.already else "Forecast over budget", text)]
 
 
+def paid_share_alert(jump: PaidShareJump) -> Alert:
+    return Alert("warning", "Paid share jumped",
+                 f"{jump.week_share:.0%} of the {count_text(jump.week_messages)} messages delivered "
+                 f"{jump.week[0]:%-d %b} - {jump.week[1]:%-d %b} were paid, against {jump.before_share:.0%} of "
+                 f"{count_text(jump.before_messages)} in the {BEFORE} days before ({jump.points:+.0f} points).")
+
+
 def shown_money(amount: Decimal, currency: str) -> str:
     return f"{currency_prefix(currency)}{round_money(amount, currency):,}"
 
@@ -325,10 +333,13 @@ def month_view(workspace: Workspace, month: date, now: datetime | None = None) -
     pricer = Pricer(tz=workspace.tz)
     tiers = tier_progress(workspace, month, pricer)
     ahead = month_forecast(workspace, month, now, pricer)
+    yesterday = (now or timezone.now()).astimezone(workspace.tz).date() - timedelta(days=1)
+    jump = paid_share_jump(workspace, min(yesterday, next_month(month) - timedelta(days=1)))
     return MonthView(
         workspace=workspace, month=month, months=months, totals=totals, previous=previous,
         markets=by_market(workspace, month), days=days, figure=daily_figure(days, month),
-        tiers=tiers, alerts=budget_alerts(ahead) + alerts(workspace, month, totals, previous, reconciliation, tiers),
+        tiers=tiers, alerts=(budget_alerts(ahead) + ([paid_share_alert(jump)] if jump is not None and jump.jumped else [])
+                             + alerts(workspace, month, totals, previous, reconciliation, tiers)),
         reconciliation=reconciliation, summary=MonthSummary.objects.filter(workspace=workspace, month=month).first(),
         runs=list(workspace.ingest_runs.all()[:3]), cards=cards_of_month(Catalog(), totals.currency, month),
         forecast=ahead,

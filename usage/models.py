@@ -314,6 +314,24 @@ class IngestRun(models.Model):
         return f"{self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
+class AlertSent(models.Model):
+    """An alert the daily digest e-mailed to a workspace's members: its key is sent once (`usage.alerts`)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="alerts_sent")
+    key = models.CharField(max_length=160, help_text="What the alert is about, e.g. budget:2026-11.")
+    title = models.CharField(max_length=120)
+    text = models.TextField()
+    recipients = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "key"], name="usage_alert_sent_once")]
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.sent_at:%Y-%m-%d %H:%M})"
+
+
 def month_of(day: date) -> date:
     return day.replace(day=1)
 
