@@ -1,4 +1,4 @@
-# Two commands: `make run` (set up and serve at http://127.0.0.1:8000) and `make test` (set up and run every test).
+# Two commands: `make run` (set up, serve at http://127.0.0.1:8000 and run the task worker) and `make test` (set up and run every test).
 # Everything else here is what those two need.
 
 SHELL := /bin/bash
@@ -21,8 +21,9 @@ TEST_PACKAGES := chromium
 
 run: export DJANGO_DEBUG ?= 1
 run: export DJANGO_HTTPS ?= 0
+# The Procfile's lines (gunicorn and the task worker) under a small supervisor; Ctrl-C stops both.
 run: system-packages setup migrate static
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) $(PY) -m pricing_site.procfile Procfile
 
 test: system-packages test-packages setup static
 	$(VENV)/bin/pytest

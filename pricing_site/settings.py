@@ -5,6 +5,7 @@ DJANGO_SECRET_KEY     required unless DJANGO_DEBUG is on
 DJANGO_ALLOWED_HOSTS  comma-separated host names (default: localhost names in debug, none otherwise)
 DATABASE_URL          e.g. postgres://user@host:5432/db (default: SQLite file db.sqlite3)
 DJANGO_HTTPS          "0" serves plain HTTP; on by default outside debug (SSL redirect, HSTS, secure cookies)
+DJANGO_TASKS_BACKEND  the task backend (default: django_tasks_db.DatabaseBackend, tasks in the database)
 """
 
 import os
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks_db",
+    "pricing_site",
     "ratecards",
     "calculator",
     "plans",
@@ -105,7 +108,27 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web process and the task worker share the SQLite file: WAL lets readers go on while one
+    # writes, IMMEDIATE takes the write lock when a transaction starts (no deadlock on upgrading a read
+    # lock), and a writer waits up to 20 s for the other process instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background work (Django's Tasks framework). The default backend keeps tasks in this database
+# (django-tasks-db): a task row commits in the same transaction as the data it is about, so a task is
+# never lost nor run for data that was rolled back, and no second store has to be kept durable.
+# `python manage.py run_worker` (the Procfile's worker line) runs them. Tests and scripts may set
+# DJANGO_TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend to run tasks at once, in process.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("DJANGO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
 
 # Cache (rate limits, shared by every worker): Redis when REDIS_URL is set, as in any deployment of
 # more than one process; otherwise this process's memory, which is enough for `make run`.

@@ -1,3 +1,6 @@
+import pytest
+
+
 def pytest_configure(config):
     from django.conf import settings
 
@@ -34,3 +37,27 @@ def pytest_sessionfinish(session, exitstatus):
         for line in unexpected:
             reporter.write_line(f"  {line}", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """The SQLite test database is a file, not memory: a task worker in another process must see it."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
+
+
+@pytest.fixture
+def task_worker(transactional_db, tmp_path):
+    """A real `manage.py run_worker` process on the test database (tests/worker_process.py).
+
+    Work the test enqueues must be committed for the worker to see it, hence `transactional_db`.
+    `task_worker.wait()` returns when every queued task is done.
+    """
+    from tests.worker_process import WorkerProcess
+
+    worker = WorkerProcess(tmp_path / "worker.log").start()
+    yield worker
+    worker.stop()
