@@ -13,6 +13,7 @@ validation on, so a property Plotly does not know fails the tests instead of the
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import plotly.graph_objects as go
@@ -49,11 +50,17 @@ def _base_layout(**extra) -> dict:
     return layout
 
 
-def comparison_figure(regimes: list[Regime]) -> dict:
+def in_force_label(on: date, today: date) -> str:
+    """What the chart calls the card in force on the date asked: "Now" for today, else that date."""
+    return "Now" if on == today else f"{on.day} {on:%b %Y}"
+
+
+def comparison_figure(regimes: list[Regime], on: date, today: date) -> dict:
     """The same mix under each regime, in date order, stacked by category."""
     ordered = sorted(regimes, key=lambda regime: regime.card.effective_from)
     currency = regimes[0].result.currency
-    labels = [f"{'<b>Now</b> · ' if r.current else ''}{r.card.effective_from.isoformat()}<br>{_short_title(r)}"
+    asked = in_force_label(on, today)
+    labels = [f"{f'<b>{asked}</b> · ' if r.current else ''}{r.card.effective_from.isoformat()}<br>{_short_title(r)}"
               for r in ordered]
     data = []
     for category, name in PRICED_CATEGORY_LABELS.items():
@@ -78,7 +85,7 @@ def comparison_figure(regimes: list[Regime]) -> dict:
         xaxis={"fixedrange": True, "tickfont": {"size": 12}, "automargin": True, "tickangle": 0},
     )
     narrow = {"xaxis.tickvals": labels, "xaxis.ticktext": [
-        f"{'<b>Now</b><br>' if r.current else ''}{r.card.effective_from.strftime('%b %Y')}" for r in ordered]}
+        f"{f'<b>{asked}</b><br>' if r.current else ''}{r.card.effective_from.strftime('%b %Y')}" for r in ordered]}
     return _figure(data, layout, "Monthly cost of the same messages under each set of Meta's rules", narrow)
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from calculator import charts
 from calculator.calls_page import CallsSection, price_calls_section, read_calls_section
+from ratecards.models import RateCard
 from ratecards.snapshots import Catalog, NoCard
 from calculator.engine.cards import CATEGORIES
 from calculator.engine.estimate import EstimateResult, TierStatus
@@ -59,6 +60,7 @@ class Page:
     paste_form: PasteForm | None = None
     pasted: PasteResult | None = None
     calls: CallsSection | None = None  # calculator/calls_page.py
+    draft: RateCard | None = None  # a draft card staff are trying (never for the public): labelled on the page
 
     @property
     def grand_total(self) -> Decimal:
@@ -68,6 +70,11 @@ class Page:
     @property
     def rounded_grand_total(self) -> Decimal:
         return round_money(self.grand_total, self.result.currency)
+
+    @property
+    def in_force_label(self) -> str:
+        """"Now" when the estimate is for today; else its date (a past or future card is not "now")."""
+        return charts.in_force_label(self.input.on, timezone.localdate())
 
     @property
     def current(self) -> Regime | None:
@@ -140,6 +147,9 @@ class Page:
 def build_page(data: QueryDict | None, catalog: Catalog) -> Page:
     calc = read_calculator(data, timezone.localdate(), catalog.currencies)
     page = Page(calc, canonical_query(_with_defaults(data, calc)) if data else "")
+    if catalog.draft is not None:
+        page.draft = catalog.draft
+        page.query = f"{page.query}&draft={catalog.draft.pk}" if page.query else f"draft={catalog.draft.pk}"
     page.calls = read_calls_section(data)
     market_map = _billing_map(catalog, calc)
     for index, form in enumerate(calc.formset.forms):
@@ -153,7 +163,7 @@ def build_page(data: QueryDict | None, catalog: Catalog) -> Page:
         _show_problems(calc, problems)
         return page
     page.regimes = regimes
-    page.comparison_figure = charts.comparison_figure(regimes)
+    page.comparison_figure = charts.comparison_figure(regimes, calc.on, timezone.localdate())
     page.tier_figure = charts.tier_figure(regimes[0].result, catalog.card_in_force(calc.currency, calc.on))
     price_calls_section(page.calls, catalog, calc.currency, calc.on, calc.request.business_country)
     return page

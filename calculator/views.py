@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from ratecards.models import CardStatus, RateCard
 from ratecards.snapshots import Catalog
 from calculator import exports
 from calculator.forms import PREFIX, LineForm, canonical_query, read_calculator, with_management
@@ -43,10 +44,19 @@ def index(request: HttpRequest) -> HttpResponse:
     data = request.GET
     if "add_line" in data or "remove_line" in data:
         return HttpResponseRedirect(f"{reverse('calculator')}?{_lines_changed(data)}")
-    page = build_page(data if data else None, Catalog())
+    page = build_page(data if data else None, Catalog(draft=_staff_draft(request)))
     if data.get("format") == "csv":
         return exports.estimate_csv(page)
     return _respond(request, page, push=bool(request.htmx) and request.htmx.target == "calculator")
+
+
+def _staff_draft(request: HttpRequest) -> RateCard | None:
+    """`?draft=<id>`: staff try a draft card before publishing it. Anyone else gets the published cards, as
+    if the parameter were not there: a draft never prices for the public."""
+    value = request.GET.get("draft", "")
+    if not (value.isdigit() and len(value) <= 12 and request.user.is_active and request.user.is_staff):
+        return None
+    return RateCard.objects.filter(pk=int(value), status=CardStatus.DRAFT).first()
 
 
 @rate_limited("calculator")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -23,8 +22,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from ratecards import importer
-from ratecards.comparison import compare_cards
+from ratecards.card_workspace import edit_rate_view, publish_view, workspace_context
+from ratecards.comparison import compare_cards, default_pair
 from ratecards.grid import card_grid
+from ratecards.import_upload import ChosenFile, ImportForm, forget, keep
 from ratecards.models import (
     RULE_FIELDS,
     AgentTokenRate,
@@ -105,70 +106,17 @@ class AgentTokenRateAdmin(EditorsChangeStaffViewMixin, admin.ModelAdmin):
     ordering = ["currency", "-effective_from"]
 
 
-@admin.register(MarketMapping)
-class MarketMappingAdmin(EditorsChangeStaffViewMixin, admin.ModelAdmin):
-    list_display = ["prefix_display", "country", "iso2", "market", "effective_from", "effective_to", "note"]
-    list_filter = [InForceFilter, "market"]
-    search_fields = ["prefix", "country", "iso2", "market__name"]
-    autocomplete_fields = ["market"]
-    ordering = ["prefix", "effective_from"]
+class CardChoiceField(forms.ModelChoiceField):
+    """A card by name, its status said (drafts are labelled as such)."""
 
-    @admin.display(description="Prefix", ordering="prefix")
-    def prefix_display(self, obj: MarketMapping) -> str:
-        return f"+{obj.prefix}"
-
-
-class RateInline(admin.TabularInline):
-    model = Rate
-    extra = 0
-    fields = ["market", "category", "rate"]
-    autocomplete_fields = ["market"]
-    classes = ["collapse"]
-    verbose_name_plural = "Rates (edit)"
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
-
-    def _editable(self, request, obj) -> bool:
-        return is_rate_editor(request) and (obj is None or obj.status == CardStatus.DRAFT)
-
-    def has_add_permission(self, request, obj=None):
-        return self._editable(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._editable(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._editable(request, obj)
-
-
-class TierInline(RateInline):
-    model = VolumeTier
-    fields = ["market", "category", "start", "rate"]
-    verbose_name_plural = "Volume tiers (edit)"
-
-
-class ImportForm(forms.Form):
-    rates_file = forms.FileField(help_text="Meta's rates file as downloaded: CSV or XLSX.")
-    tiers_file = forms.FileField(required=False, help_text="Meta's volume tiers file, CSV or XLSX (per-message cards).")
-    currency = forms.CharField(max_length=3, required=False, help_text="Leave empty to read it from the title line.")
-    effective_from = forms.DateField(required=False, help_text="Leave empty to read it from the title line.")
-    dry_run = forms.BooleanField(required=False, initial=True, help_text="Check the files and report; write nothing.")
-
-    MAX_BYTES = 5 * 1024 * 1024
-
-    def clean(self):
-        data = super().clean()
-        for name in ("rates_file", "tiers_file"):
-            upload = data.get(name)
-            if upload and upload.size > self.MAX_BYTES:
-                self.add_error(name, f"{upload.name} is {upload.size:,} bytes; a rate card is far smaller (5 MB at most).")
-        return data
+    def label_from_instance(self, obj: RateCard) -> str:
+        status = {CardStatus.DRAFT: "DRAFT", CardStatus.SUPERSEDED: "superseded"}.get(obj.status, "published")
+        return f"{obj.name} ({status} #{obj.pk})"
 
 
 class CompareForm(forms.Form):
-    old = forms.ModelChoiceField(RateCard.objects.all(), label="Old card")
-    new = forms.ModelChoiceField(RateCard.objects.all(), label="New card")
+    old = CardChoiceField(RateCard.objects.all(), label="Old card")
+    new = CardChoiceField(RateCard.objects.all(), label="New card")
 
 
 class OnlyDraftsChangeMixin:
@@ -192,7 +140,6 @@ class RateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, admin.Mo
     list_filter = ["currency", "status", "pricing_model"]
     search_fields = ["currency", "source", "notes"]
     date_hierarchy = "effective_from"
-    inlines = [RateInline, TierInline]
     actions = ["publish_cards", "new_drafts", "export_meta_layout"]
     readonly_fields = ["status", "published_at", "copied_from", "rate_grid", "tier_tables", "export_links"]
     fieldsets = [
@@ -203,6 +150,7 @@ class RateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, admin.Mo
         ("Volume tiers", {"fields": ["tier_tables"], "classes": ["collapse"]}),
     ]
     change_list_template = "admin/ratecards/ratecard/change_list.html"
+    change_form_template = "admin/ratecards/ratecard/change_form.html"
 
     @admin.display(description="Card", ordering="effective_from")
     def name_display(self, obj: RateCard) -> str:
@@ -216,7 +164,9 @@ class RateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, admin.Mo
         if obj.service_charged:
             parts.append("service charged")
         if obj.free_service_allowance:
-            parts.append(f"{obj.free_service_allowance:,} free service per {obj.get_free_service_scope_display().lower()}")
+            # The scope's label already says "Per ...": "1,000 free service messages per business phone number".
+            parts.append(f"{obj.free_service_allowance:,} free service messages "
+                         f"{obj.get_free_service_scope_display().lower()}")
         if obj.volume_tiers:
             parts.append("tiers")
         return ", ".join(parts) or "-"
@@ -230,6 +180,13 @@ class RateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, admin.Mo
         if not obj.pk:
             return "-"
         return render_to_string("admin/ratecards/rate_grid.html", {"grid": card_grid(obj)})
+
+    @admin.display(description="Rates (choose one to edit it)")
+    def rate_grid_links(self, obj: RateCard):
+        # A draft seen by a rate editor: read-only cells that link to the one-rate editor (the page once had
+        # ~800 inline forms, 2.7 MB and 8 s).
+        edit_url = reverse("admin:ratecards_ratecard_edit_rate", args=[obj.pk])
+        return render_to_string("admin/ratecards/rate_grid.html", {"grid": card_grid(obj), "edit_url": edit_url})
 
     @admin.display(description="Tiers")
     def tier_tables(self, obj: RateCard):
@@ -247,22 +204,36 @@ class RateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, admin.Mo
             reverse("admin:ratecards_ratecard_export", args=[obj.pk, "tiers"]),
         )
 
-    def get_inlines(self, request, obj):
-        # A published card is shown by its grid and tier tables; the editable rows are for drafts only.
-        if obj is not None and obj.status != CardStatus.DRAFT:
-            return []
-        return super().get_inlines(request, obj)
+    def _links_rates(self, request, obj) -> bool:
+        return obj is not None and obj.pk is not None and obj.status == CardStatus.DRAFT and is_rate_editor(request)
+
+    def get_fieldsets(self, request, obj=None):
+        if not self._links_rates(request, obj):
+            return self.fieldsets
+        return [(name, {**options, "fields": ["rate_grid_links" if f == "rate_grid" else f for f in options["fields"]]})
+                for name, options in self.fieldsets]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        card = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if card is not None and card.status == CardStatus.DRAFT:
+            extra.update(workspace_context(card, editable=is_rate_editor(request)))
+        return super().change_view(request, object_id, form_url, extra_context=extra)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != CardStatus.DRAFT:
             # A published card never changes: every field is shown, none is editable.
             return [f.name for f in RateCard._meta.fields if f.name != "id"] + list(self.readonly_fields)
+        if self._links_rates(request, obj):
+            return [*self.readonly_fields, "rate_grid_links"]
         return self.readonly_fields
 
     def get_urls(self):
         own = [
             path("import/", self.admin_site.admin_view(self.import_view), name="ratecards_ratecard_import"),
             path("compare/", self.admin_site.admin_view(self.compare_view), name="ratecards_ratecard_compare"),
+            path("<int:pk>/publish/", self.admin_site.admin_view(self.publish_view), name="ratecards_ratecard_publish"),
+            path("<int:pk>/rate/", self.admin_site.admin_view(self.edit_rate_view), name="ratecards_ratecard_edit_rate"),
             path(
                 "<int:pk>/export/<str:kind>/",
                 self.admin_site.admin_view(self.export_view),
@@ -277,50 +248,64 @@ class RateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, admin.Mo
     def import_view(self, request: HttpRequest):
         if not is_rate_editor(request):
             return HttpResponse("Only rate editors may import cards.", status=403)
-        report = problems = None
-        form = ImportForm(request.POST or None, request.FILES or None)
+        report = problems = kept = None
+        form = ImportForm(request.POST or None, request.FILES or None, user_id=request.user.pk)
         if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            tiers = data["tiers_file"].read() if data["tiers_file"] else None
+            data, files = form.cleaned_data, form.kept_files
             try:
                 report = importer.import_card(
-                    data["rates_file"].read(),
-                    tiers,
+                    files.rates.data,
+                    files.tiers.data if files.tiers else None,
                     currency=(data["currency"] or "").upper() or None,
                     effective_from=data["effective_from"],
                     dry_run=data["dry_run"],
-                    rates_name=data["rates_file"].name,
-                    tiers_name=data["tiers_file"].name if data["tiers_file"] else "tiers.csv",
+                    rates_name=files.rates.name,
+                    tiers_name=files.tiers.name if files.tiers else "tiers.csv",
                 )
             except importer.ImportRefused as refused:
                 problems = refused.problems
             else:
                 if not data["dry_run"] and report.card is not None:
+                    forget(request.user.pk)
                     messages.success(request, f"Imported: {report}")
+                    for note in report.notes:
+                        messages.warning(request, note)
                     return HttpResponseRedirect(reverse("admin:ratecards_ratecard_change", args=[report.card.pk]))
+            # A dry run (or a refusal) keeps the files: importing next needs no second upload.
+            kept = keep(request.user.pk, files.rates, files.tiers) if files.token == "" else files
+            if kept is not None:
+                form = ImportForm(initial={"kept": kept.token, "dry_run": not (report and not problems),
+                                           "currency": data["currency"], "effective_from": data["effective_from"]},
+                                  user_id=request.user.pk)
         return TemplateResponse(
             request,
             "admin/ratecards/ratecard/import.html",
-            self._context(request, "Import a rate card from Meta's files", form=form, report=report, problems=problems),
+            self._context(request, "Import a rate card from Meta's files", form=form, report=report, problems=problems,
+                          kept=kept),
         )
 
     def compare_view(self, request: HttpRequest):
         form = CompareForm(request.GET or None)
         comparison = None
-        if form.is_valid():
+        if not request.GET:
+            # Default: the newest draft (what an editor checks before publishing), else today's USD card,
+            # against the card before it (a card published for a later date is not today's).
+            pair = default_pair(timezone.localdate())
+            if pair is not None:
+                form = CompareForm({"old": pair[0].pk, "new": pair[1].pk})
+        if form.is_bound and form.is_valid():
             comparison = compare_cards(form.cleaned_data["old"], form.cleaned_data["new"])
-        elif not request.GET:
-            # Default: today's USD card against the one in force before it, the quarterly review (a card
-            # published for a later date is not today's).
-            new = RateCard.objects.in_force("USD", timezone.localdate())
-            old = new and RateCard.objects.in_force("USD", new.effective_from - timedelta(days=1))
-            if old is not None:
-                form = CompareForm(initial={"old": old.pk, "new": new.pk})
         return TemplateResponse(
             request,
             "admin/ratecards/ratecard/compare.html",
             self._context(request, "Compare two rate cards", form=form, comparison=comparison),
         )
+
+    def publish_view(self, request: HttpRequest, pk: int):
+        return publish_view(self, request, pk, editor=is_rate_editor(request))
+
+    def edit_rate_view(self, request: HttpRequest, pk: int):
+        return edit_rate_view(self, request, pk, editor=is_rate_editor(request))
 
     def export_view(self, request: HttpRequest, pk: int, kind: str):
         card = get_object_or_404(RateCard, pk=pk)
@@ -381,4 +366,4 @@ class RateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, admin.Mo
         return actions
 
 
-from ratecards import calling_admin  # noqa: E402,F401  (calling rate cards register their own admin)
+from ratecards import calling_admin, mapping_admin  # noqa: E402,F401  (they register their own admins)

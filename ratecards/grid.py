@@ -27,6 +27,11 @@ class MarketRow:
     market: str
     rates: list[Decimal | None]
     tiers: dict[str, list[TierRow]] = field(default_factory=dict)
+    codes: list[str] = field(default_factory=list)  # the category of each rate, in the same order
+
+    @property
+    def cells(self) -> list[tuple[str, Decimal | None]]:
+        return list(zip(self.codes, self.rates))
 
 
 @dataclass
@@ -57,7 +62,8 @@ def card_grid(card: RateCard) -> CardGrid:
     markets = sorted(set(rates) | {m for m, _ in tiers}, key=lambda name: (name == "Other", name.startswith("Rest of"), name))
     rows = []
     for market in markets:
-        row = MarketRow(market, [rates.get(market, {}).get(code) for code, _ in categories])
+        row = MarketRow(market, [rates.get(market, {}).get(code) for code, _ in categories],
+                        codes=[code for code, _ in categories])
         for category in TIERED_CATEGORIES:
             if (market, category.value) in tiers:
                 row.tiers[category.label] = tier_rows(tiers[(market, category.value)], rates.get(market, {}).get(category.value))

@@ -100,14 +100,24 @@ class MarketMapping(models.Model):
             raise ValidationError(errors)
         refuse_overlap(MarketMapping.objects.filter(prefix=self.prefix).exclude(pk=self.pk),
                        self.effective_from, self.effective_to,
-                       lambda other: f"Prefix {self.prefix} is already mapped to {other.market} for an overlapping "
-                                     f"period ({other.effective_from or 'always'} to {other.effective_to or 'open'}).")
+                       lambda other: f"Prefix {self.prefix} is already mapped to {other.market} "
+                                     f"{describe_period(other.effective_from, other.effective_to)}, which shares days "
+                                     "with this rule. To move the country to another market from a date, use \"Move a "
+                                     "country to another market\" on the mapping rules page: it ends that rule the day "
+                                     "before and starts the new one.")
 
     def as_rule(self) -> MappingRule:
         return MappingRule(
             market=self.market.name, iso2=self.iso2, country=self.country, calling_code=self.calling_code,
             prefix=self.prefix, effective_from=self.effective_from, effective_to=self.effective_to,
         )
+
+
+def describe_period(start: date | None, end: date | None) -> str:
+    """A rule's days in words: "since always, with no end", "from 2026-10-01 to 2026-12-31"."""
+    begins = f"from {start.isoformat()}" if start else "since always"
+    ends = f"to {end.isoformat()}" if end else "with no end"
+    return f"{begins}, {ends}" if not (start and end) else f"{begins} {ends}"
 
 
 def refuse_overlap(rows: Iterable, start: date | None, end: date | None, message: Callable[[Any], str]) -> None:

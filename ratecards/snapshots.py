@@ -95,9 +95,15 @@ class Catalog:
     The version token, the list of published cards, the mapping rules and the market names are read
     in one snapshot and cached under that token, so a card published while a request runs is either
     wholly seen or not at all. Card snapshots are read later, by id: a published card never changes.
+
+    `draft`: a draft card priced as if it were published (staff trying it in the calculator; the view
+    decides who may). It takes the place of a published card of its currency and date, and it and the
+    listings that include it are kept in this request only, never in the shared per-version cache.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, draft: RateCard | None = None) -> None:
+        self.draft = draft
+        self._draft_snapshot: CardSnapshot | None = None
         with ratecard_catalog.consistent_reads():
             self.token = ratecard_catalog.current_token()
             self._cache = ratecard_catalog.memo(self.token)
@@ -112,7 +118,12 @@ class Catalog:
                 )
 
     def listings(self) -> tuple[CardListing, ...]:
-        return self._cache["listings"]
+        published = self._cache["listings"]
+        if self.draft is None:
+            return published
+        draft = CardListing(self.draft.pk, self.draft.currency, self.draft.effective_from, self.draft.pricing_model)
+        kept = [c for c in published if (c.currency, c.effective_from) != (draft.currency, draft.effective_from)]
+        return tuple(sorted([*kept, draft], key=lambda c: (c.currency, c.effective_from)))
 
     def currencies(self, on: date | None = None) -> list[str]:
         """Currencies with a card in force on the date (any date when None)."""
@@ -166,6 +177,10 @@ class Catalog:
         return ratecard_catalog.market_map(on, self._cache)
 
     def snapshot(self, card_id: int) -> CardSnapshot:
+        if self.draft is not None and card_id == self.draft.pk:
+            if self._draft_snapshot is None:
+                self._draft_snapshot = build_snapshot(self.draft, self.market_map(self.draft.effective_from))
+            return self._draft_snapshot
         key = ("card", card_id)
         snapshot = self._cache.get(key)
         if snapshot is None:

@@ -41,3 +41,14 @@ def database_state() -> dict:
     state["statuses"] = sorted(RateCard.objects.values_list("pk", "status"))
     state["catalog"] = list(CatalogVersion.objects.values_list("token", flat=True))
     return state
+
+
+def next_usd_card(title_date: str = "January 1, 2027") -> tuple[str, str]:
+    """Meta's next USD card as an admin would download it: the shipped 2026-10-01 files (Meta's own), re-dated,
+    with India's marketing rate changed from 0.0118 to 0.0107 (a market-level change as Meta makes them)."""
+    rates = shipped("usd-rates-2026-10-01.csv")
+    tiers = shipped("usd-volume-tiers-2026-10-01.csv")
+    rates = replace_once(rates, "effective October 1, 2026", f"effective {title_date}")
+    rates = replace_once(rates, "India,USD,0.0118,", "India,USD,0.0107,")
+    tiers = replace_once(tiers, "effective October 1, 2026", f"effective {title_date}")
+    return rates, tiers

@@ -239,12 +239,17 @@ def test_a_tiers_file_cut_off_mid_row_is_refused():
 
 @pytest.mark.django_db
 def test_a_tiers_file_of_another_date_or_currency_is_refused():
+    # One clear message, not one per row (an INR tiers file with USD rates gave 395 before).
     other_date = shipped("usd-volume-tiers-2026-01-01.csv")
-    problems = refused(RATES, other_date)
-    assert any(p.line == 1 and "effective January 1, 2026" in p.message for p in problems)
+    problem = only(refused(RATES, other_date))
+    assert problem.line == 1 and "tiers file of another card" in problem.message
+    assert "effective January 1, 2026, the rates file April 1, 2026" in problem.message
     other_currency = replace_once(TIERS, "in USD on", "in EUR on")
-    problem = next(p for p in refused(RATES, other_currency) if p.line == 1)
-    assert "the tiers file is in EUR" in problem.message
+    problem = only(refused(RATES, other_currency))
+    assert problem.line == 1 and "is in EUR, the rates file in USD" in problem.message
+    inr_tiers = shipped("inr-volume-tiers-2026-10-01.csv")
+    problem = only(refused(shipped("usd-rates-2026-10-01.csv"), inr_tiers))
+    assert "is in INR, the rates file in USD" in problem.message
 
 
 @pytest.mark.django_db
@@ -257,9 +262,8 @@ def test_a_tiers_file_missing_a_market_is_refused():
 
 @pytest.mark.django_db
 def test_files_swapped_are_refused_plainly():
-    problems = refused(TIERS, RATES)
-    assert any("volume tiers file, not a rates file" in p.message for p in problems)
-    assert any("rates file, not a volume tiers file" in p.message for p in problems)
+    problem = only(refused(TIERS, RATES))
+    assert "the two files are swapped" in problem.message
 
 
 @pytest.mark.django_db

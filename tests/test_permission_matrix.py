@@ -45,6 +45,8 @@ ADMIN_EDITORS = (302, 302, 302, 302, 200, 403)  # changing cards and mappings: r
 MATRIX = [
     ("get", "/", None, EVERYONE, "calculator"),
     ("get", "/?" + QUERY, None, EVERYONE, "calculator"),
+    # A draft card prices only for staff; everyone else gets the published cards (tests/test_admin_workspace.py).
+    ("get", "/?draft={draft}&" + QUERY, None, EVERYONE, "calculator"),
     ("get", "/estimate.csv?" + QUERY, None, EVERYONE, "calculator-csv"),
     ("post", "/paste-numbers/", {"numbers": "+919800000001"}, EVERYONE, "calculator-paste"),
     ("get", "/how-meta-charges/", None, EVERYONE, "how-meta-charges"),
@@ -93,6 +95,10 @@ MATRIX = [
     ("get", "/admin/ratecards/ratecard/", None, ADMIN_STAFF, None),
     ("get", "/admin/ratecards/ratecard/{card}/change/", None, ADMIN_STAFF, None),
     ("get", "/admin/ratecards/ratecard/compare/", None, ADMIN_STAFF, None),
+    ("get", "/admin/ratecards/ratecard/{draft}/change/", None, ADMIN_STAFF, None),
+    ("get", "/admin/ratecards/ratecard/{draft}/publish/", None, ADMIN_EDITORS, None),
+    ("get", "/admin/ratecards/ratecard/{draft}/rate/?market=India&category=utility", None, ADMIN_EDITORS, None),
+    ("get", "/admin/ratecards/marketmapping/move/", None, ADMIN_EDITORS, None),
     ("get", "/admin/ratecards/ratecard/{card}/export/rates/", None, ADMIN_STAFF, None),
     ("get", "/admin/ratecards/marketmapping/", None, ADMIN_STAFF, None),
     ("get", "/admin/ratecards/ratecard/add/", None, ADMIN_EDITORS, None),
@@ -133,7 +139,8 @@ def site():
     quote = testing.quote(people["sales"], customer="Initech")
     card = RateCard.objects.get(currency="USD", effective_from=date(2026, 10, 1))
     cache.clear()  # no rate limit carried over from other tests
-    return people, {"ref": quote.reference, "token": quote.share_token, "card": card.pk}
+    draft = card.new_draft()
+    return people, {"ref": quote.reference, "token": quote.share_token, "card": card.pk, "draft": draft.pk}
 
 
 def answer(client, people, role, method, url, data):

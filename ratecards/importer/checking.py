@@ -39,6 +39,9 @@ def _validate(rates: ParsedRates, tiers: ParsedTiers | None, currency: str | Non
               effective_from: date | None) -> tuple[list[Problem], dict[str, int]]:
     """The problems, and every market's id by name (the write needs them)."""
     market_ids = dict(Market.objects.values_list("name", "id"))
+    if tiers is not None and rates.wrong_kind and tiers.wrong_kind:
+        return [Problem(None, None, f"the two files are swapped: {rates.filename} is the volume tiers file and "
+                        f"{tiers.filename} the rates file; give each in its own field")], market_ids
     rate_problems = list(rates.problems)
     if rates.readable:
         rate_problems += _identity_problems(rates, currency, effective_from)
@@ -47,9 +50,12 @@ def _validate(rates: ParsedRates, tiers: ParsedTiers | None, currency: str | Non
         rate_problems += _missing_market_problems(rates, effective_from)
     tier_problems: list[Problem] = []
     if tiers is not None:
-        tier_problems = list(tiers.problems)
-        tier_problems += _tier_title_problems(rates, tiers, currency, effective_from)
-        tier_problems += _tier_block_problems(rates, tiers, currency, market_ids)
+        other_card = _tier_title_problems(rates, tiers, currency, effective_from)
+        if other_card:
+            # A tiers file of another card (currency, date or model): one clear message, not one per row.
+            tier_problems = other_card
+        else:
+            tier_problems = list(tiers.problems) + _tier_block_problems(rates, tiers, currency, market_ids)
     name_sheet(rate_problems, rates.filename, rates.sheet)
     if tiers is not None:
         name_sheet(tier_problems, tiers.filename, tiers.sheet)
@@ -144,12 +150,15 @@ def _tier_title_problems(rates: ParsedRates, tiers: ParsedTiers, currency: str |
     line = tiers.title.line
     want_currency = rates.currency or currency
     want_date = rates.effective_from or effective_from
+    differences = []
     if tiers.currency and want_currency and tiers.currency != want_currency:
-        problems.append(Problem(line, None, f"the tiers file is in {tiers.currency}, the rates file in "
-                                f"{want_currency}", tiers.filename))
+        differences.append(f"is in {tiers.currency}, the rates file in {want_currency}")
     if tiers.effective_from and want_date and tiers.effective_from != want_date:
-        problems.append(Problem(line, None, f"the tiers file is effective {meta_date(tiers.effective_from)}, the "
-                                f"rates file {meta_date(want_date)}", tiers.filename))
+        differences.append(f"is effective {meta_date(tiers.effective_from)}, the rates file {meta_date(want_date)}")
+    if differences:
+        problems.append(Problem(line, None, f"this is the tiers file of another card: it {' and '.join(differences)}; "
+                                "choose the tiers file published with this rates file (nothing else in it was "
+                                "checked)", tiers.filename))
     if rates.pricing_model == PricingModel.CONVERSATION:
         problems.append(Problem(line, None, "the rates file is a conversation-based card ('Cost per "
                                 "conversation'), which has no volume tiers", tiers.filename))

@@ -64,6 +64,7 @@ class ParsedFile:
     title: Title | None = None
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    wrong_kind: bool = False  # the header is the other file's (a tiers file given as rates, or the reverse)
 
     @property
     def currency(self) -> str | None:
@@ -274,6 +275,7 @@ def _read_rates_rows(parsed: ParsedRates, body: list[_Row], filename: str) -> No
     parsed.notes = [_note_text(row) for row in body[:header_at]]
     header = body[header_at]
     columns = _rate_columns(header, filename, parsed.problems)
+    parsed.wrong_kind = columns is None and any("volume tiers file" in p.message for p in parsed.problems)
     if columns is None:
         return
     parsed.readable = True
@@ -367,6 +369,7 @@ def _read_tiers_rows(parsed: ParsedTiers, body: list[_Row], filename: str) -> No
         return
     header = body[header_at]
     if "marketing" in {_normalise(cell) for cell in header.cells}:
+        parsed.wrong_kind = True
         parsed.problems.append(Problem(header.line, None, "this is a rates file, not a volume tiers file",
                                        filename))
         return
