@@ -18,6 +18,7 @@ BENCHES = [
     ["bench_usage_memory.py"],
     ["bench_usage_dashboard.py"],
     ["bench_usage_export.py"],
+    ["bench_admin_draft.py"],
     ["hostile_load.py"],
 ]
 
