@@ -163,6 +163,10 @@ def build_page(data: QueryDict | None, catalog: Catalog) -> Page:
         _show_problems(calc, problems)
         return page
     page.regimes = regimes
+    if page.draft is not None and regimes[0].card.id != page.draft.pk:
+        calc.notices.append(f"This estimate is not priced with the draft {page.draft}: it is for "
+                            f"{page.draft.currency} from {page.draft.effective_from.isoformat()}; choose that "
+                            "currency and a date from then on.")
     page.comparison_figure = charts.comparison_figure(regimes, calc.on, timezone.localdate())
     page.tier_figure = charts.tier_figure(regimes[0].result, catalog.card_in_force(calc.currency, calc.on))
     price_calls_section(page.calls, catalog, calc.currency, calc.on, calc.request.business_country)

@@ -325,6 +325,8 @@ class RateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, admin.Mo
         if not is_rate_editor(request):
             self.message_user(request, "Only rate editors may publish.", messages.ERROR)
             return
+        if len(queryset) == 1:  # one card: its confirmation page (a published card never changes)
+            return HttpResponseRedirect(reverse("admin:ratecards_ratecard_publish", args=[queryset[0].pk]))
         for card in queryset:
             try:
                 card.publish()

@@ -22,7 +22,6 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from ratecards import catalog
 from ratecards.comparison import card_it_supersedes, compare_cards, missing_tiers
 from ratecards.models import (
     RATE_DECIMALS,
@@ -140,6 +139,5 @@ def _save_rate(card: RateCard, market: Market, category: str, value: Decimal | N
             first.rate = value
             first.save()
             tier_note = " The first volume tier (the list rate) follows; the other steps are unchanged."
-        catalog.bump()
     shown = lambda v: "n/a" if v is None else str(v)  # noqa: E731
     return f"{card}: {market} {label} {shown(before)} → {shown(value)}.{tier_note}"

@@ -99,7 +99,8 @@ class ImportForm(forms.Form):
             self.kept_files = KeptFiles("", rates, tiers)
         elif kept is not None:
             tiers = ChosenFile(data["tiers_file"].name, data["tiers_file"].read()) if data.get("tiers_file") else kept.tiers
-            self.kept_files = KeptFiles(kept.token, kept.rates, tiers)
+            # A newly chosen tiers file makes a new set to keep (token ""); otherwise the kept set as it is.
+            self.kept_files = KeptFiles("" if data.get("tiers_file") else kept.token, kept.rates, tiers)
         elif data.get("kept"):
             self.add_error("rates_file", "The files of the dry run are no longer kept (after 30 minutes, or by "
                                          "another upload): choose them again.")

@@ -295,3 +295,16 @@ def test_the_chart_calls_the_card_of_another_date_by_its_date_not_now(client):
     today = timezone.localdate().isoformat()
     now = build_page(QueryDict(f"on={today}&currency=USD&lines-0-country=IN&lines-0-marketing=1000"), Catalog())
     assert any(str(x).startswith("<b>Now</b>") for x in now.comparison_figure["data"][0]["x"])
+
+
+def test_the_list_action_on_one_draft_opens_its_confirmation(editor, draft):
+    response = editor.post("/admin/ratecards/ratecard/", {"action": "publish_cards", "_selected_action": [draft.pk]})
+    assert response.status_code == 302 and response["Location"].endswith(f"/ratecard/{draft.pk}/publish/")
+    draft.refresh_from_db()
+    assert draft.status == CardStatus.DRAFT
+
+
+def test_a_draft_tried_on_a_date_before_it_starts_says_it_is_not_used(editor, draft):
+    page = editor.get("/", {**INDIA, "on": "2026-12-31", "draft": draft.pk}).content.decode()
+    assert "is not priced with the draft USD 2027-01-01" in page
+    assert total(page) == Decimal("11.80")  # 1,000 x 0.0118: the published card of 2026-12-31
