@@ -8,7 +8,7 @@ the database once the quote is saved: pages, the PDF and the CSV show the stored
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -54,6 +54,15 @@ class _Plan:
     fees: Conversion | None  # the plan's currency to the quote's
 
 
+@dataclass(frozen=True)
+class MissingRate(PricingProblem):
+    """A conversion the quote needs and no admin has entered: what to enter (the form links to it)."""
+
+    base: str = ""
+    quote: str = ""
+    on: date | None = None
+
+
 def quote_currency_for(card_currency: str, plan: PricePlan | None, wanted: str | None) -> str:
     """The user's choice, else a money plan's currency, else the card's."""
     if wanted:
@@ -63,8 +72,20 @@ def quote_currency_for(card_currency: str, plan: PricePlan | None, wanted: str |
     return card_currency
 
 
+def on_own_card(catalog: Catalog, stored: StoredRequest, plan: PricePlan | None,
+                wanted_currency: str | None) -> StoredRequest:
+    """Meta bills an account in its own currency on that currency's card: a quote in a currency with a
+    card in force on the date is priced on that card (and compared with that currency's cards), never
+    converted. Only a currency without a card needs an exchange rate."""
+    currency = quote_currency_for(stored.currency, plan, wanted_currency)
+    if currency == stored.currency or catalog.listing_in_force(currency, stored.on) is None:
+        return stored
+    return replace(stored, currency=currency, compare_on=None)
+
+
 def price_quote(catalog: Catalog, stored: StoredRequest, plan: PricePlan | None,
                 wanted_currency: str | None = None) -> tuple[QuoteFigures | None, Problems]:
+    stored = on_own_card(catalog, stored, plan, wanted_currency)
     dates = priced_dates(stored.on, stored.compare_on, lambda: default_comparison(catalog, stored.currency, stored.on))
     results, problems = price_on_dates(catalog, stored.request, stored.currency, dates)
     if problems:
@@ -74,7 +95,8 @@ def price_quote(catalog: Catalog, stored: StoredRequest, plan: PricePlan | None,
     try:
         meta_conversion = conversion(stored.currency, currency, stored.on)
     except NoExchangeRate as exc:
-        problems.append(PricingProblem("quote_currency" if wanted_currency else "price_plan", str(exc)))
+        problems.append(MissingRate("quote_currency" if wanted_currency else "price_plan", str(exc),
+                                    base=stored.currency, quote=currency, on=stored.on))
     if problems:
         return None, problems
     priced = [_price_one(catalog, stored, result, plan_found, meta_conversion, currency) for result in results]
@@ -112,7 +134,7 @@ def _plan_on(plan: PricePlan | None, on: date, currency: str) -> tuple[_Plan | N
     try:
         fees = conversion(plan.currency, currency, on)
     except NoExchangeRate as exc:
-        return None, [PricingProblem("quote_currency", str(exc))]
+        return None, [MissingRate("quote_currency", str(exc), base=plan.currency, quote=currency, on=on)]
     return _Plan(plan, terms, None, fees), []
 
 

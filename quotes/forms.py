@@ -4,28 +4,47 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from urllib.parse import urlencode
+
 from django import forms
+from django.urls import reverse
 
 from plans.models import ExchangeRate, PricePlan, is_currency_code
+from quotes.build import MissingRate
 from quotes.models import QuoteStatus
 
 DEFAULT_VALIDITY = timedelta(days=30)
 
 
 def currency_choices(card_currencies: list[str]) -> list[tuple[str, str]]:
-    """Currencies a quote can be in: those of cards, of money plans and of the admin's exchange rates."""
+    """Currencies a quote can be in: those of cards, of money plans and of the admin's exchange rates.
+    A currency with a card is priced on Meta's own card; the others are converted at an entered rate."""
     known = set(card_currencies)
     known |= set(PricePlan.objects.exclude(currency="").values_list("currency", flat=True))
     for base, quote in ExchangeRate.objects.values_list("base", "quote").distinct():
         known |= {base, quote}
-    return [("", "Automatic: the plan's, else the card's")] + [(c, c) for c in sorted(known)]
+    return [("", "Automatic: the plan's, else the calculator's")] + [
+        (c, f"{c}: Meta's own {c} card" if c in card_currencies else f"{c}: converted at an exchange rate")
+        for c in sorted(known)]
+
+
+def exchange_rate_help(missing: MissingRate, user) -> dict:
+    """What to set so a quote in a currency without a card can be made: the admin's exchange-rate form,
+    filled in with the pair and the date."""
+    query = urlencode({"base": missing.base, "quote": missing.quote, "effective_from": missing.on.isoformat()})
+    return {"base": missing.base, "quote": missing.quote, "on": missing.on,
+            "add_url": f"{reverse('admin:plans_exchangerate_add')}?{query}",
+            "may_add": user.has_perm("plans.add_exchangerate")}
 
 
 class QuoteForm(forms.Form):
     customer = forms.CharField(max_length=200, label="Customer", widget=forms.TextInput(attrs={"autocomplete": "organization"}))
     price_plan = forms.ModelChoiceField(PricePlan.objects.all(), required=False, label="Price plan",
                                         empty_label="None: Meta's prices only", to_field_name="name")
-    quote_currency = forms.ChoiceField(required=False, label="Currency of the quote", choices=[])
+    quote_currency = forms.ChoiceField(
+        required=False, label="Currency of the quote", choices=[],
+        help_text="A currency with Meta's own card is priced on that card, as Meta bills an account in it; any "
+                  "other is converted at an exchange rate an admin enters (Admin → Exchange rates).")
     on = forms.DateField(label="Price with the cards in force on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     valid_until = forms.DateField(required=False, label="Valid until",
                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

@@ -25,8 +25,8 @@ from calculator.forms import read_calculator
 from calculator.regimes import comparison_dates
 from quotes import exports
 from quotes.access import quote_for, sales_required, sees_all, shared_quote
-from quotes.build import price_quote
-from quotes.forms import DEFAULT_VALIDITY, QuoteFilterForm, QuoteForm
+from quotes.build import MissingRate, QuoteFigures, on_own_card, price_quote
+from quotes.forms import DEFAULT_VALIDITY, QuoteFilterForm, QuoteForm, exchange_rate_help
 from quotes.models import Quote, QuoteStatus
 from quotes.presenting import document_context, reprice_context
 from quotes.requests import StoredRequest, request_from_json
@@ -58,6 +58,7 @@ def _without_page(query: QueryDict) -> str:
 @require_http_methods(["GET", "POST"])
 @sales_required
 def new_quote(request: HttpRequest) -> HttpResponse:
+    """The form; "Preview" (or htmx on every change) prices it without saving, "Save the quote" saves."""
     today = timezone.localdate()
     catalog = Catalog()
     data = request.POST if request.method == "POST" else None
@@ -67,17 +68,47 @@ def new_quote(request: HttpRequest) -> HttpResponse:
     stored, problems = _stored_request(source, query, today, catalog)
     form = QuoteForm(data, today=today, card_currencies=catalog.currencies(),
                      initial=_initial(source, query, stored, today))
-    if data is not None and stored is not None and form.is_valid():
-        stored = replace(stored, on=form.cleaned_data["on"])
-        if source is None:  # from the calculator: the quote keeps the comparisons the page shows
-            stored = replace(stored, compare_on=comparison_dates(catalog, stored.currency, stored.on))
-        quote = _create(request, form, stored, source, query, catalog)
-        if quote is not None:
+    preview, missing = None, []
+    wants_preview = data is not None and ("preview" in data or request.htmx)
+    # A preview prices the form before the customer is typed in; saving needs every field.
+    if data is not None and stored is not None and (form.is_valid() or (wants_preview and set(form.errors) == {"customer"})):
+        stored = _as_quoted(form, stored, source, catalog)
+        figures, missing = _price(form, stored, catalog)
+        if figures is not None and not wants_preview:
+            quote = save_quote(owner=request.user, figures=figures, customer=form.cleaned_data["customer"],
+                               plan=form.cleaned_data["price_plan"], valid_until=form.cleaned_data["valid_until"],
+                               notes=form.cleaned_data["notes"], notes_for_customer=form.cleaned_data["notes_for_customer"],
+                               calculator_query=query, duplicated_from=source)
             messages.success(request, f"Quote {quote.reference} for {quote.customer} saved.")
             return redirect("quotes:detail", reference=quote.reference)
-    context = {"form": form, "stored": stored, "problems": problems, "source": source,
+        preview = figures.result if figures is not None else None
+    context = {"form": form, "stored": stored, "problems": problems, "source": source, "preview": preview,
+               "missing_rates": [exchange_rate_help(m, request.user) for m in missing],
                "calculator_url": "/?" + query if query else "/"}
-    return render(request, "quotes/new.html", context, status=400 if data is not None else 200)
+    if request.htmx and data is not None:  # the preview fragment, errors included: always 200
+        return render(request, "quotes/new.html#preview", context)
+    return render(request, "quotes/new.html", context,
+                  status=400 if data is not None and (form.errors or stored is None) else 200)
+
+
+def _as_quoted(form: QuoteForm, stored: StoredRequest, source: Quote | None, catalog: Catalog) -> StoredRequest:
+    """The request on the chosen date, on the card of the quote's currency where it has one."""
+    stored = replace(stored, on=form.cleaned_data["on"])
+    stored = on_own_card(catalog, stored, form.cleaned_data["price_plan"], form.cleaned_data["quote_currency"] or None)
+    if source is None:  # from the calculator: the quote keeps the comparisons the page shows
+        stored = replace(stored, compare_on=comparison_dates(catalog, stored.currency, stored.on))
+    return stored
+
+
+def _price(form: QuoteForm, stored: StoredRequest, catalog: Catalog) -> tuple[QuoteFigures | None, list[MissingRate]]:
+    data = form.cleaned_data
+    figures, problems = price_quote(catalog, stored, data["price_plan"], data["quote_currency"] or None)
+    for problem in problems:
+        if problem.field in form.fields:
+            form.add_error(problem.field, problem.message)
+        else:  # a line of the calculator's inputs: named as the API names it
+            form.add_error(None, f"{problem.field}: {problem.message}")
+    return figures, [p for p in problems if isinstance(p, MissingRate)]
 
 
 def _stored_request(source: Quote | None, query: str, today: date, catalog: Catalog) -> tuple[StoredRequest | None, list[str]]:
@@ -105,22 +136,6 @@ def _initial(source: Quote | None, query: str, stored: StoredRequest | None, tod
                     "notes_for_customer": source.notes_for_customer,
                     "price_plan": source.price_plan.name if source.price_plan else None}
     return initial
-
-
-def _create(request: HttpRequest, form: QuoteForm, stored: StoredRequest, source: Quote | None, query: str,
-            catalog: Catalog) -> Quote | None:
-    data = form.cleaned_data
-    figures, problems = price_quote(catalog, stored, data["price_plan"], data["quote_currency"] or None)
-    for problem in problems:
-        if problem.field in form.fields:
-            form.add_error(problem.field, problem.message)
-        else:  # a line of the calculator's inputs: named as the API names it
-            form.add_error(None, f"{problem.field}: {problem.message}")
-    if figures is None:
-        return None
-    return save_quote(owner=request.user, figures=figures, customer=data["customer"], plan=data["price_plan"],
-                      valid_until=data["valid_until"], notes=data["notes"],
-                      notes_for_customer=data["notes_for_customer"], calculator_query=query, duplicated_from=source)
 
 
 @require_GET

@@ -100,14 +100,23 @@ def test_a_credit_plan_answers_the_credits(client, key):
     assert D(body["credits_total"]) > 0 and body["totals"]["credits"] == body["credits_total"]
 
 
-def test_a_quote_currency_without_an_entered_rate_is_a_400_naming_the_field(client, key):
-    errors = errors_of(post(client, BODY | {"quote_currency": "EUR"}, key))
-    assert "no USD to EUR exchange rate in force on 2026-11-01" in errors["quote_currency"]
-    ExchangeRate.objects.create(base="USD", quote="EUR", rate=D("0.9"), effective_from=date(2026, 1, 1))
-    ExchangeRate.objects.create(base="EUR", quote="USD", rate=D("1.1"), effective_from=date(2026, 1, 1))
-    body = post(client, BODY | {"quote_currency": "EUR"}, key).json()
-    assert body["currency"] == "EUR"
+def test_a_quote_currency_without_a_card_or_an_entered_rate_is_a_400_naming_the_field(client, key):
+    errors = errors_of(post(client, BODY | {"quote_currency": "GBP"}, key))
+    assert "no USD to GBP exchange rate in force on 2026-11-01" in errors["quote_currency"]
+    ExchangeRate.objects.create(base="USD", quote="GBP", rate=D("0.8"), effective_from=date(2026, 1, 1))
+    ExchangeRate.objects.create(base="GBP", quote="USD", rate=D("1.3"), effective_from=date(2026, 1, 1))
+    body = post(client, BODY | {"quote_currency": "GBP"}, key).json()
+    assert body["currency"] == "GBP"
     assert body["estimate"]["currency"] == "USD"  # Meta's own figures stay in the card's currency
+
+
+def test_a_quote_currency_with_its_own_card_is_priced_on_it(client, key):
+    # Meta's prices from its EUR card; no exchange rate exists (the plan's fees would need one: no plan here).
+    response = post(client, BODY | {"quote_currency": "EUR", "price_plan": None}, key)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["currency"] == "EUR" and body["estimate"]["currency"] == "EUR"
+    assert D(body["meta_total"]) > 0 and not ExchangeRate.objects.exists()
 
 
 def test_every_bad_field_is_named_in_one_400(client, key):

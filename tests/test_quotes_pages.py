@@ -118,25 +118,45 @@ def test_a_plan_without_terms_on_the_date_is_refused_with_a_message(client, sell
     assert not Quote.objects.exists()
 
 
-def test_a_quote_in_another_currency_needs_an_entered_rate_and_says_which(client, seller, plan):
-    response = save_from_calculator(client, quote_currency="EUR")
-    assert "no USD to EUR exchange rate in force on 2026-11-01" in response.content.decode()
-    ExchangeRate.objects.create(base="USD", quote="EUR", rate=D("0.9"), effective_from=date(2026, 10, 1), source="ECB")
-    save_from_calculator(client, quote_currency="EUR")
+def test_a_quote_in_a_currency_without_a_card_needs_an_entered_rate_and_links_to_it(client, seller):
+    # GBP has no Meta card: its quote converts USD prices at a rate an admin entered, and the form says where.
+    testing.money_plan("Sterling plan", currency="GBP")
+    response = save_from_calculator(client, quote_currency="GBP")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "no USD to GBP exchange rate in force on 2026-11-01" in page
+    assert "/admin/plans/exchangerate/add/?base=USD&amp;quote=GBP&amp;effective_from=2026-11-01" in page
+    ExchangeRate.objects.create(base="USD", quote="GBP", rate=D("0.8"), effective_from=date(2026, 10, 1), source="BoE")
+    save_from_calculator(client, quote_currency="GBP")
     quote = Quote.objects.get()
-    assert quote.currency == "EUR"
-    assert quote.meta_total == round_money(D("21.60") * D("0.9"), "EUR") == D("19.44")
-    assert "USD amounts converted to EUR at 1 USD = 0.9 EUR" in quote.result["method"][0]
-    assert "ECB" in client.get(f"/quotes/{quote.reference}/").content.decode()
+    assert quote.currency == "GBP"
+    assert quote.meta_total == round_money(D("21.60") * D("0.8"), "GBP") == D("17.28")
+    assert "USD amounts converted to GBP at 1 USD = 0.8 GBP" in quote.result["method"][0]
+    assert "BoE" in client.get(f"/quotes/{quote.reference}/").content.decode()
 
 
-def test_a_plan_in_another_currency_makes_the_quote_in_that_currency(seller):
-    ExchangeRate.objects.create(base="EUR", quote="USD", rate=D("1.25"), effective_from=date(2026, 1, 1))
-    plan = testing.money_plan("Euro plan", currency="EUR", monthly_fee=D(100), discount_percent=D(0))
+def test_a_quote_in_eur_is_priced_on_metas_own_eur_card_without_an_exchange_rate(client, seller):
+    # The calculator priced in USD; the salesperson chooses EUR: Meta bills an EUR account on its EUR card
+    # (eur-rates-2026-07-01.csv, in force on 2026-11-01): India marketing 0.0099, utility 0.0012 EUR (5,000
+    # utility stay in the first tier); service is free under that card's rules (service_charged false):
+    # 1000 x 0.0099 + 5000 x 0.0012 = 9.90 + 6.00 = 15.90.
+    response = save_from_calculator(client, quote_currency="EUR")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    quote = Quote.objects.get()
+    assert quote.currency == "EUR" and quote.result["card_currency"] == "EUR"
+    assert quote.result["estimate"]["estimates"][0]["rate_card"]["name"].startswith("EUR")
+    assert quote.meta_total == D(1000) * D("0.0099") + D(5000) * D("0.0012") == D("15.90")
+    assert quote.result["conversion"] is None and not ExchangeRate.objects.exists()
+    assert quote.request["currency"] == "EUR"
+
+
+def test_a_plan_in_a_currency_without_a_card_makes_the_quote_in_that_currency(seller):
+    ExchangeRate.objects.create(base="GBP", quote="USD", rate=D("1.25"), effective_from=date(2026, 1, 1))
+    plan = testing.money_plan("Sterling plan", currency="GBP", monthly_fee=D(100), discount_percent=D(0))
     quote = testing.quote(seller, plan=plan)
-    assert quote.currency == "EUR"
+    assert quote.currency == "GBP"
     assert quote.meta_total == D("17.28")  # 21.60 USD x 0.8
-    assert "the inverse of 1 EUR = 1.25 USD" in quote.result["method"][0]
+    assert "the inverse of 1 GBP = 1.25 USD" in quote.result["method"][0]
 
 
 def test_a_credit_plan_quote_shows_credits_per_category(client, seller):
@@ -206,7 +226,7 @@ def test_reprice_shows_todays_difference_without_changing_the_quote(client, sell
     page = response.content.decode()
     assert response.status_code == 200
     assert "Repriced on today" in page
-    assert '<td class="num" data-testid="reprice-meta">29.80</td>' in page
+    assert '<td class="num" data-testid="reprice-meta">29.80 USD</td>' in page
     assert "+8.20" in page
     quote.refresh_from_db()
     assert quote.meta_total == D("21.60")

@@ -29,3 +29,15 @@ def grouped(value) -> str:
 # A volume tier in the words of the calculator page and every other document: "step 2 of 6".
 tier_step = register.filter("tier_step", vocabulary.tier_step)
 to_next_step = register.filter("to_next_step", vocabulary.to_next_step)
+
+
+@register.filter
+def money(value, currency: str = "") -> str:
+    """A stored amount with separators and its currency: "12345.60", "EUR" -> "12,345.60 EUR"; a signed
+    difference keeps its sign ("+1,000.00 EUR"); None and "" stay empty (nothing to show)."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    sign = text[0] if text[0] in "+-" else ""
+    shown = sign + grouped(text[len(sign):])
+    return f"{shown} {currency}".rstrip()

@@ -1,0 +1,135 @@
+"""The salesperson's job from issue 15: a quote priced before saving, found by the customer's name,
+readable by the customer (nothing internal), and the sign-in that keeps the mix being priced."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from urllib.parse import quote as urlquote, urlencode
+
+import pytest
+
+from quotes import testing
+from quotes.exports import csv_rows
+from quotes.models import Quote
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+CALCULATOR_QUERY = urlencode({"on": "2026-11-01", "currency": "USD", "lines-0-country": "IN", "lines-0-marketing": "1000",
+                              "lines-0-utility": "5000", "lines-0-service": "3000"})
+
+
+@pytest.fixture
+def seller(client):
+    user = testing.user("sam", testing.SALES)
+    client.force_login(user)
+    return user
+
+
+def form_data(**fields) -> dict:
+    return {"customer": "Acme GmbH", "price_plan": "", "on": "2026-11-01", "valid_until": "2027-01-01",
+            "query": CALCULATOR_QUERY, "notes": "", "quote_currency": ""} | fields
+
+
+# --- The price before saving ------------------------------------------------------------------------------
+
+def test_preview_without_javascript_shows_the_price_and_saves_nothing(client, seller):
+    response = client.post("/quotes/new/", form_data(quote_currency="EUR", preview="1"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    # EUR card 2026-07-01, India: 1,000 marketing x 0.0099 + 5,000 utility x 0.0012 = 9.90 + 6.00 = 15.90 EUR
+    # (service free under that card's rules).
+    assert re.search(r'data-testid="preview-meta">15\.90 EUR<', page)
+    assert "<html" in page and 'name="customer"' in page
+    assert not Quote.objects.exists()
+
+
+def test_preview_by_htmx_answers_the_fragment_even_before_the_customer_is_typed(client, seller):
+    response = client.post("/quotes/new/", form_data(customer="", quote_currency="EUR"), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    fragment = response.content.decode()
+    assert fragment.lstrip().startswith('<section id="preview"') and "<html" not in fragment
+    assert 'data-testid="preview-meta">15.90 EUR<' in fragment
+    assert "This field is required" not in fragment  # the customer is asked for when saving, not now
+    assert not Quote.objects.exists()
+
+
+def test_preview_by_htmx_names_what_is_wrong_with_status_200(client, seller):
+    testing.money_plan("Sterling plan", currency="GBP")
+    response = client.post("/quotes/new/", form_data(price_plan="Sterling plan"), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    fragment = response.content.decode()
+    assert "no USD to GBP exchange rate in force on 2026-11-01" in fragment
+    assert "/admin/plans/exchangerate/add/?base=USD&amp;quote=GBP&amp;effective_from=2026-11-01" in fragment
+
+
+# --- Signing in keeps the mix --------------------------------------------------------------------------
+
+def test_save_as_quote_signed_out_comes_back_to_the_same_mix_after_signing_in(client):
+    testing.user("sam", testing.SALES)
+    response = client.get("/quotes/new/?" + CALCULATOR_QUERY)
+    assert response.status_code == 302
+    login = response["Location"]
+    assert login.startswith("/accounts/login/?next=")
+    page = client.get(login).content.decode()
+    next_value = re.search(r'name="next" value="([^"]*)"', page).group(1).replace("&amp;", "&")
+    assert next_value == "/quotes/new/?" + CALCULATOR_QUERY
+    signed_in = client.post("/accounts/login/", {"username": "sam", "password": "a-long-test-password",
+                                                 "next": next_value})
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/quotes/new/?" + CALCULATOR_QUERY
+    assert "lines-0-marketing=1000" in signed_in["Location"]
+
+
+def test_the_sign_in_link_of_the_calculator_carries_the_mix_being_priced(client):
+    testing.user("sam", testing.SALES)
+    page = client.get("/?" + CALCULATOR_QUERY).content.decode()
+    link = re.search(r'<a href="(/accounts/login/[^"]*)" data-sign-in>Sign in</a>', page).group(1).replace("&amp;", "&")
+    assert link == "/accounts/login/?next=" + urlquote("/?" + CALCULATOR_QUERY, safe="")
+    response = client.get(link)
+    next_value = re.search(r'name="next" value="([^"]*)"', response.content.decode()).group(1).replace("&amp;", "&")
+    signed_in = client.post("/accounts/login/", {"username": "sam", "password": "a-long-test-password",
+                                                 "next": next_value})
+    assert signed_in["Location"] == "/?" + CALCULATOR_QUERY
+
+
+def test_the_sign_in_page_is_dressed_like_the_site(client):
+    page = client.get("/accounts/login/").content.decode()
+    assert "css/site.css" in page and 'class="site-header"' in page
+    assert 'class="panel sign-in"' in page  # the site's panel, not a bare form
+
+
+# --- The list: found by name, totals as money, a link to copy --------------------------------------------
+
+def test_the_list_finds_a_quote_by_customer_name_and_the_name_is_the_link(client, seller):
+    acme = testing.quote(seller, customer="Acme GmbH")
+    testing.quote(seller, customer="Globex Ltd")
+    page = client.get("/quotes/?q=acme").content.decode()
+    assert f'<a href="/quotes/{acme.reference}/" data-testid="quote-customer">Acme GmbH</a>' in page
+    assert "Globex" not in page
+
+
+def test_the_list_shows_totals_with_separators_and_currency(client, seller):
+    plan = testing.money_plan(monthly_fee=D(12000), discount_percent=D(0))
+    quote = testing.quote(seller, customer="Acme GmbH", plan=plan)
+    # India mix on USD 2026-10-01 (21.60 Meta) with the plan's markups and fees (see test_quotes_pages:
+    # 12.98 + 8.40 + 2.80 + 8.00 + 30.00 = 62.18 before the fee) + 12,000 a month = 12,062.18 USD, grouped.
+    usage = D("11.80") * D("1.1") + D("7.00") * D("1.2") + D("2.80") + D(8000) * D("0.001") + D(3000) * D("0.01")
+    assert quote.total == usage + 12000 == D("12062.18")
+    page = client.get("/quotes/").content.decode()
+    assert 'data-testid="quote-total">12,062.18 USD</td>' in page
+
+
+def test_the_reprice_table_shows_money_with_separators_and_currency(client, seller):
+    plan = testing.money_plan(monthly_fee=D(12000), discount_percent=D(0))
+    quote = testing.quote(seller, customer="Acme GmbH", plan=plan)
+    page = client.get(f"/quotes/{quote.reference}/reprice/").content.decode()
+    assert "12,062.18 USD" in page  # the saved price, as in the list
+
+
+def test_the_share_link_has_a_copy_button_that_needs_javascript_and_the_link_shows_without_it(client, seller):
+    quote = testing.quote(seller, customer="Acme GmbH")
+    page = client.get(f"/quotes/{quote.reference}/").content.decode()
+    assert re.search(r'<a class="share-link" id="share-link" href="http://testserver/q/[^"]+/"', page)
+    assert '<button type="button" class="button secondary small" data-copy="share-link" data-label="Copy link" hidden>' in page
+    assert "<script>" not in page and "js/site.js" in page
