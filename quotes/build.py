@@ -274,7 +274,8 @@ def _price_list(terms: StoredTerms, currency: str) -> list[str]:
     if terms.fee_per_conversation:
         found.append(f"{terms.fee_per_conversation.normalize():f} {currency} per conversation")
     if terms.fee_per_receptive_window:
-        found.append(f"{terms.fee_per_receptive_window.normalize():f} {currency} per conversation the customer starts")
+        found.append(f"{terms.fee_per_receptive_window.normalize():f} {currency} per chat the customer starts "
+                     "(each opens a 24-hour customer service window)")
     if terms.charge_utility_in_window:
         found.append("Utility templates inside the customer service window are charged")
     if terms.discount_percent:
@@ -401,9 +402,12 @@ def _method_notes(priced: _Priced, plan: _Plan | None, meta: Conversion) -> list
     in_window = sum((u.utility_in_window for u in priced.usages), ZERO)
     terms = plan.terms
     rules = priced.result.card.rules
-    if plan.credit_table is not None or (terms and terms.fee_per_receptive_window):
+    if (plan.credit_table is not None or (terms and terms.fee_per_receptive_window)) and rules.per_conversation:
         notes.append(f"Conversations the customer starts (receptive windows) are estimated from the inputs: service "
                      f"messages ÷ replies per service conversation ≈ {count_cents(windows, grouped=True)} a month.")
+    elif plan.credit_table is not None or (terms and terms.fee_per_receptive_window):
+        notes.append(f"Chats the customer starts (each opens a 24-hour customer service window) are estimated from "
+                     f"the inputs: service messages ÷ replies per chat ≈ {count_cents(windows, grouped=True)} a month.")
     if terms and terms.charge_utility_in_window:
         if rules.utility_free_in_service_window:
             notes.append(f"Utility templates inside the customer service window are estimated from the inputs: utility "
@@ -419,6 +423,8 @@ def _method_notes(priced: _Priced, plan: _Plan | None, meta: Conversion) -> list
     if terms and terms.fee_per_message and rules.per_conversation:
         notes.append("Messages behind Meta's conversations are estimated: conversations × templates (or replies) per "
                      "conversation.")
+    if plan.credit_table is not None and not rules.per_conversation:
+        notes.append(f"Credits from {plan.plan.name}'s credit table in force on {priced.result.on.isoformat()}.")
     if plan.credit_table is not None:
         notes.append(f"Credits per conversation from {plan.plan.name}'s credit table in force on "
                      f"{priced.result.on.isoformat()}; conversations the customer starts are its user-initiated or "

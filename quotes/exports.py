@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
 from pricing_site.spreadsheets import csv_writer
+from quotes import customer
 from quotes.models import Quote
 from quotes.presenting import document_context
 
@@ -51,7 +52,8 @@ def pdf_response(request: HttpRequest, quote: Quote) -> HttpResponse:
 
 
 def csv_rows(quote: Quote) -> list[list[str]]:
-    """One row per market and category, then the totals (market "All markets")."""
+    """One row per market and category, then the totals (market "All markets"): the customer's copy
+    (quotes/customer.py), like the share page."""
     result = quote.result
     card = result["estimate"]["estimates"][0]["rate_card"]["name"]
     head = [quote.reference, quote.customer, result["on"], result["currency"], card]
@@ -73,8 +75,7 @@ def csv_rows(quote: Quote) -> list[list[str]]:
                 rows.append(head + [market["market"], category, str(conversations), "", "", credits])
     for row in (result.get("calls") or {}).get("rows", []):  # quotes/calls.py: calls at Meta's price
         price = row["meta"] if row["priced"] else ""
-        rows.append(head + [row["market"], "calls_minutes", str(row["billed_minutes"]), price, price, "",
-                            f"calling rate reliability: {row['reliability']} (reconstructed table)"])
+        rows.append(head + [row["market"], "calls_minutes", str(row["billed_minutes"]), price, price, ""])
     totals = result["totals"]
     everywhere = head + ["All markets"]
     agent = result.get("meta_business_agent")
@@ -86,7 +87,7 @@ def csv_rows(quote: Quote) -> list[list[str]]:
         rows.append(everywhere + ["discount", "", "", "-" + totals["discount"] if totals["discount"] != "0.00" else "0.00", ""])
     rows.append(everywhere + ["total", "", totals["meta"], totals["provider"], totals.get("credits", "")])
     if result.get("stale_rules"):
-        rows.append(everywhere + ["stale_rules", "", "", "", "", result["stale_rules"]["text"]])
+        rows.append(everywhere + ["stale_rules", "", "", "", "", customer.stale_text(result)])
     # Every row as wide as the header: the note column is empty unless a row has something to say.
     return [row + [""] * (len(CSV_COLUMNS) - len(row)) for row in rows]
 

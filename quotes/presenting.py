@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from ratecards.snapshots import Catalog
+from quotes import customer
 from quotes.build import price_quote
 from quotes.charts import bar_chart, comparison_groups
 from quotes.models import Quote
@@ -25,13 +26,23 @@ def document_context(quote: Quote, *, internal: bool) -> dict:
     credits = result.get("credits")
     plan_label = plan["name"] if plan else "Provider"
     chart_title = "Monthly cost under each rate card: Meta's price" + (f" and {plan_label}'s" if plan and plan["unit"] == "money" else "")
+    # The owner's page shows everything the quote keeps; the customer's copy only what concerns their messages.
+    comparison = result["comparison"] if internal else customer.comparison(result)
+    stale = result.get("stale_rules")
     return {
         "doc": result,
         "plan": plan,
+        "plan_description": customer.plan_description(plan),
         "money_plan": bool(plan and plan["unit"] == "money"),
         "credit_plan": bool(plan and plan["unit"] == "credits"),
+        "per_message": customer.per_message(result),
         "credit_rows": _credit_rows(result) if credits else [],
-        "chart": bar_chart(comparison_groups(result, plan_label), chart_title),
+        "chart": bar_chart(comparison_groups(result | {"comparison": comparison}, plan_label), chart_title),
+        "comparison": comparison,
+        "rules": result["rules"] if internal else customer.rules(result),
+        "method": result["method"] if internal else customer.method(result),
+        "warnings": result["warnings"] if internal else customer.warnings(result),
+        "stale_text": (stale or {}).get("text", "") if internal else customer.stale_text(result),
         "lines": _lines(quote.request),
         "card": result["estimate"]["estimates"][0]["rate_card"],
         "tiers": _tiers(result),

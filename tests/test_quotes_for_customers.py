@@ -3,6 +3,7 @@ readable by the customer (nothing internal), and the sign-in that keeps the mix 
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 from decimal import Decimal
@@ -133,3 +134,90 @@ def test_the_share_link_has_a_copy_button_that_needs_javascript_and_the_link_sho
     assert re.search(r'<a class="share-link" id="share-link" href="http://testserver/q/[^"]+/"', page)
     assert '<button type="button" class="button secondary small" data-copy="share-link" data-label="Copy link" hidden>' in page
     assert "<script>" not in page and "js/site.js" in page
+
+
+# --- Customer-ready: the share page, the PDF and the CSV speak of the customer's messages only ----------
+
+def customer_copy(client, quote: Quote) -> str:
+    """The quote document of the share page, as text (the site's header and footer left out)."""
+    page = client.get(f"/q/{quote.share_token}/").content.decode()
+    article = page[page.index('<article class="quote-doc">'):page.index("</article>")]
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", article)))
+
+
+def pdf_text(client, quote: Quote) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    pdf = client.get(f"/q/{quote.share_token}/pdf").content
+    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def eur_quote(seller, plan=None) -> Quote:
+    from calculator.engine.estimate import EstimateLine, EstimateRequest
+    from quotes.requests import StoredRequest
+
+    request = EstimateRequest(lines=(EstimateLine(country="DE", marketing=D(2000), utility=D(10000), service=D(500)),))
+    return testing.quote(seller, customer="Acme GmbH", plan=plan,
+                         stored=StoredRequest(request, date(2026, 11, 1), None, "EUR"))
+
+
+def test_the_customer_reads_which_rules_apply_without_advice_meant_for_the_salesperson(client, seller):
+    quote = eur_quote(seller)
+    assert "price it in USD" in quote.result["stale_rules"]["text"]  # the team's page keeps the advice
+    text = customer_copy(client, quote)
+    assert "This quote uses EUR 2026-07-01, Meta's latest EUR card, with its rules. Meta changed its rules on " \
+           "2026-10-01" in text
+    assert "price it in" not in text and "latest EUR card, so this estimate" not in text
+    assert "price it in" not in pdf_text(client, quote)
+    csv_text = "\n".join(",".join(row) for row in csv_rows(quote))
+    assert "stale_rules" in csv_text and "price it in" not in csv_text
+
+
+def test_a_per_message_quote_with_a_credit_plan_never_speaks_of_conversations_to_the_customer(client, seller):
+    from plans.models import PricePlan, load_credit_table
+
+    load_credit_table()
+    plan = PricePlan.objects.get(name="example-credits")
+    stored = testing.india_mix()
+    from calculator.regimes import comparison_dates
+    from ratecards.snapshots import Catalog
+    from dataclasses import replace
+
+    # As the calculator saves it: compared with the old conversation-based card and the July 2026 card.
+    stored = replace(stored, compare_on=comparison_dates(Catalog(), "USD", stored.on))
+    quote = testing.quote(seller, customer="Acme GmbH", plan=plan, stored=stored)
+    assert any(c["pricing_model"] == "conversation" for c in quote.result["comparison"])
+    text = customer_copy(client, quote)
+    assert "onversation" not in text, re.findall(r".{60}onversation.{60}", text)
+    assert "onversation" not in pdf_text(client, quote)
+    assert "Credits from example-credits's credit table in force on 2026-11-01." in text
+    assert "example-credits is a credit plan: you pay the provider in credits" in text
+    owner = client.get(f"/quotes/{quote.reference}/").content.decode()
+    assert "Conversations by category" in owner and "USD 2024-11-01" in owner  # the team still sees all
+
+
+def test_a_money_plan_quote_describes_the_plan_plainly_and_speaks_of_chats_not_conversations(client, seller):
+    quote = testing.quote(seller, customer="Acme GmbH", plan=testing.money_plan())
+    text = customer_copy(client, quote)
+    assert "Acme standard is the provider's plan: your price is Meta's charges for your messages plus the " \
+           "provider's own fees" in text
+    assert "0.01 USD per chat the customer starts" in text and "Chats the customer starts" in text
+    assert "onversation" not in text
+
+
+def test_calls_rates_data_quality_notes_stay_with_the_team(client, seller):
+    from calculator.calls_pricing import CallsAsk
+    from dataclasses import replace
+
+    stored = replace(testing.india_mix(), calls=(CallsAsk(country="IN", business_initiated_minutes=D(1000),
+                                                          average_call_seconds=D(60)),))
+    quote = testing.quote(seller, customer="Acme GmbH", stored=stored)
+    text = customer_copy(client, quote)
+    assert "WhatsApp calls" in text and "5.30" in text  # India 1,000 minutes x 0.0053 USD
+    for internal in ("not found", "reliab", "reconstructed"):
+        assert internal not in text.lower() and internal not in pdf_text(client, quote).lower()
+        assert internal not in "\n".join(",".join(r) for r in csv_rows(quote)).lower()
+    owner = client.get(f"/quotes/{quote.reference}/").content.decode()
+    assert "Rate reliability (internal)" in owner and "calling rate files were not found" in owner

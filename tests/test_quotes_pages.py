@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -182,7 +183,8 @@ def test_receptive_windows_and_utility_in_the_window_are_derived_and_explained(s
     assert india["receptive_windows_fee"] == "50.00"
     assert D(india["utility_in_window_charge"]) > 0
     method = " ".join(quote.result["method"])
-    assert "service messages ÷ replies per service conversation ≈ 1,000 a month" in method
+    # A per-message card: the customer starts chats (service windows), not conversations (issue 15).
+    assert "service messages ÷ replies per chat ≈ 1,000 a month" in method
     assert "Meta does not charge them on this card; this plan does" in method
 
 
@@ -326,7 +328,10 @@ def pdf_text(content: bytes) -> str:
 
 
 def test_the_pdf_is_a_real_pdf_with_the_customer_the_total_and_no_internal_notes(client, seller, plan):
-    quote = testing.quote(seller, plan=plan, notes="internal: margin")
+    # Compared as the calculator compares it: with the July 2026 card (the old conversation-based card is not
+    # on a per-message quote's customer copy).
+    stored = replace(testing.india_mix(), compare_on=[date(2024, 11, 1), date(2026, 7, 1)])
+    quote = testing.quote(seller, plan=plan, notes="internal: margin", stored=stored)
     response = client.get(f"/q/{quote.share_token}/pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
@@ -335,7 +340,8 @@ def test_the_pdf_is_a_real_pdf_with_the_customer_the_total_and_no_internal_notes
     assert "153.12 USD" in text and "21.60" in text
     assert quote.reference in text
     assert "internal: margin" not in text
-    assert "Old pricing against new" in text  # the comparison, drawn as SVG
+    assert "Old pricing against new" in text and "USD 2026-07-01" in text  # the comparison, drawn as SVG
+    assert "USD 2024-11-01" not in text and "onversation" not in text
     assert client.get(f"/quotes/{quote.reference}/pdf").content.startswith(b"%PDF-")
 
 

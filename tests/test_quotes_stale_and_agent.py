@@ -95,7 +95,9 @@ def test_a_eur_quote_after_the_rule_change_says_its_rules_are_out_of_date_next_t
     page = html.unescape(client.get(f"/q/{quote.share_token}/").content.decode())
     notice_at = page.index('data-testid="stale-rules"')
     assert notice_at < page.index("By market and category")  # beside the totals, not in the small print
-    assert "EUR 2026-07-01 is the latest EUR card" in page[notice_at:]
+    # In the customer's words: the card and rules used and what changed, no advice meant for the team.
+    assert "This quote uses EUR 2026-07-01, Meta's latest EUR card, with its rules." in page[notice_at:]
+    assert "price it in" not in page
     assert "no EUR rate" in page  # the agent row has no invented figure
 
     text = " ".join(pdf_text(client.get(f"/q/{quote.share_token}/pdf").content).split())
@@ -103,7 +105,7 @@ def test_a_eur_quote_after_the_rule_change_says_its_rules_are_out_of_date_next_t
 
     rows = csv_rows(client.get(f"/q/{quote.share_token}/csv"))
     stale = next(r for r in rows if r["category"] == "stale_rules")
-    assert "Meta's rules changed for every currency on 2026-10-01" in stale["note"]
+    assert "Meta changed its rules on 2026-10-01" in stale["note"] and "price it in" not in stale["note"]
     agent = next(r for r in rows if r["category"] == "meta_business_agent")
     assert (agent["meta_cost"], agent["provider_price"]) == ("", "")
     assert "no EUR rate" in agent["note"]
