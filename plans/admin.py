@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from plans.models import CreditRate, ExchangeRate, PlanTerms, PricePlan, period_text
+from plans.models import CreditRate, ExchangeRate, PackageTerms, PlanTerms, PricePlan, period_text
 from ratecards.models import periods_overlap
 
 
@@ -43,6 +43,21 @@ class PlanTermsInline(admin.StackedInline):
     ]
 
 
+class PackageTermsInline(admin.StackedInline):
+    model = PackageTerms
+    formset = TermsFormSet
+    extra = 0
+    fieldsets = [
+        (None, {"fields": [("effective_from", "effective_to")]}),
+        ("The package (in the plan's currency)", {"fields": [("monthly_fee", "included_units"), "overage_per_unit",
+                                                             "meta_charges"]}),
+        ("Units consumed", {"description": "Free-form messages inside the 24-hour window are always free; "
+                                           "unused units do not roll over.",
+                            "fields": [("units_marketing", "units_utility", "units_authentication"),
+                                       ("units_per_receptive_window", "utility_in_window_consumes_units")]}),
+    ]
+
+
 class CreditRateInline(admin.TabularInline):
     model = CreditRate
     extra = 0
@@ -56,7 +71,16 @@ class PricePlanAdmin(admin.ModelAdmin):
     def get_inlines(self, request, obj):
         if obj is None:
             return [PlanTermsInline]
+        if obj.is_package:
+            return [PackageTermsInline]
         return [CreditRateInline] if obj.is_credits else [PlanTermsInline]
+
+
+@admin.register(PackageTerms)
+class PackageTermsAdmin(admin.ModelAdmin):
+    list_display = ["plan", "effective_from", "effective_to", "monthly_fee", "included_units", "overage_per_unit",
+                    "meta_charges"]
+    list_filter = ["plan"]
 
 
 @admin.register(CreditRate)

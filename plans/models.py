@@ -1,7 +1,8 @@
 """Providers' own price plans, on top of Meta's rates, and the exchange rates quotes may need.
 
-A plan is either money (dated terms: markups, fees, platform fee, discount, in the plan's currency) or
-credits (a dated credit table per region and category; the shipped example table is the first plan).
+A plan is money (dated terms: markups, fees, platform fee, discount, in the plan's currency), credits
+(a dated credit table per region and category; the shipped example table is the first plan) or a package
+(dated package terms: a monthly fee with included units, units per template and window, an overage price).
 What must always hold is a database constraint; overlapping dates need several rows, so `clean()`
 refuses them with a message (the admin calls it). The arithmetic is in `plans.pricing` (no ORM).
 """
@@ -18,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 
-from plans.pricing import TermsSnapshot
+from plans.pricing import META_INCLUDED, META_ON_TOP, PackageSnapshot, TermsSnapshot
 from ratecards.models import refuse_overlap
 
 CREDIT_TABLE = Path(__file__).resolve().parent.parent / "ratecards" / "data" / "credit-ratios-example.csv"
@@ -30,6 +31,7 @@ CURRENCY_HELP = "ISO 4217, three capital letters, e.g. USD."
 class PlanUnit(models.TextChoices):
     MONEY = "money", "Money"
     CREDITS = "credits", "Credits"
+    PACKAGE = "package", "Package (units with overage)"
 
 
 def is_currency_code(text: str) -> bool:
@@ -42,16 +44,22 @@ def period_text(start: date, end: date | None) -> str:
 
 class PricePlan(models.Model):
     name = models.CharField(max_length=100, unique=True, help_text="Quotes and the API name the plan by this.")
-    unit = models.CharField(max_length=10, choices=PlanUnit.choices, default=PlanUnit.MONEY)
+    unit = models.CharField(
+        max_length=10, choices=PlanUnit.choices, default=PlanUnit.MONEY,
+        help_text="Money: markups and fees on top of Meta's prices (dated terms). Credits: credits per "
+        "conversation or message by region and category (credit rates). Package: a monthly fee with included "
+        "units and an overage price per unit (dated package terms).",
+    )
     currency = models.CharField(
-        max_length=3, blank=True, help_text="ISO 4217 currency of the plan's fees; required for money plans."
+        max_length=3, blank=True,
+        help_text="ISO 4217 currency of the plan's fees; required for money and package plans.",
     )
     notes = models.TextField(blank=True, help_text="Internal; never shown on a quote.")
 
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(unit__in=["money", "credits"]), name="plan_unit_known"),
+            models.CheckConstraint(condition=Q(unit__in=["money", "credits", "package"]), name="plan_unit_known"),
             models.CheckConstraint(condition=Q(unit="credits") | ~Q(currency=""), name="money_plan_has_currency"),
         ]
 
@@ -59,14 +67,28 @@ class PricePlan(models.Model):
         return self.name
 
     def clean(self) -> None:
-        if self.unit == PlanUnit.MONEY and not self.currency:
-            raise ValidationError({"currency": "A money plan needs the currency of its fees (e.g. USD)."})
+        if self.unit != PlanUnit.CREDITS and not self.currency:
+            raise ValidationError({"currency": f"A {self.kind} plan needs the currency of its fees (e.g. USD)."})
         if self.currency and not is_currency_code(self.currency):
             raise ValidationError({"currency": CURRENCY_HELP})
 
     @property
     def is_credits(self) -> bool:
         return self.unit == PlanUnit.CREDITS
+
+    @property
+    def kind(self) -> str:
+        """"money", "credit" or "package", as in "a credit plan"."""
+        return "credit" if self.is_credits else self.unit
+
+    @property
+    def is_package(self) -> bool:
+        return self.unit == PlanUnit.PACKAGE
+
+    def package_terms_on(self, on: date) -> "PackageTerms | None":
+        return self.package_terms.filter(
+            Q(effective_to__isnull=True) | Q(effective_to__gte=on), effective_from__lte=on
+        ).order_by("-effective_from").first()
 
     def terms_on(self, on: date) -> "PlanTerms | None":
         return self.terms.filter(
@@ -147,8 +169,8 @@ class PlanTerms(models.Model):
         if errors:
             raise ValidationError(errors)
         if self.plan_id and self.effective_from:
-            if self.plan.is_credits:
-                raise ValidationError(f"{self.plan} is a credit plan: its prices are its credit rates, not terms.")
+            if self.plan.unit != PlanUnit.MONEY:
+                raise ValidationError(f"{self.plan} is a {self.plan.kind} plan: money terms apply to money plans only.")
             refuse_overlap(PlanTerms.objects.filter(plan_id=self.plan_id).exclude(pk=self.pk),
                            self.effective_from, self.effective_to,
                            lambda other: f"These dates ({period_text(self.effective_from, self.effective_to)}) "
@@ -162,6 +184,93 @@ class PlanTerms(models.Model):
             fee_per_receptive_window=self.fee_per_receptive_window,
             charge_utility_in_window=self.charge_utility_in_window,
             monthly_fee=self.monthly_fee, discount_percent=self.discount_percent,
+        )
+
+
+def _units_field(help_text: str, *, places: int = 3, digits: int = 10) -> models.DecimalField:
+    return models.DecimalField(max_digits=digits, decimal_places=places, default=Decimal(0), help_text=help_text)
+
+
+class MetaCharges(models.TextChoices):
+    ON_TOP = META_ON_TOP, "Passed through on top of the package"
+    INCLUDED = META_INCLUDED, "Included in the package"
+
+
+PACKAGE_AMOUNTS = ("monthly_fee", "included_units", "units_marketing", "units_utility", "units_authentication",
+                   "units_per_receptive_window", "overage_per_unit")
+
+
+class PackageTerms(models.Model):
+    """A package plan's terms from one date (to an optional last day): a monthly package of units."""
+
+    plan = models.ForeignKey(PricePlan, on_delete=models.CASCADE, related_name="package_terms")
+    effective_from = models.DateField(help_text="First day these terms apply (a quote uses the terms in force on its date).")
+    effective_to = models.DateField(null=True, blank=True, help_text="Last day in force (inclusive); empty: open.")
+    monthly_fee = _money_field("The package's price a month, in the plan's currency, whatever is used.")
+    included_units = _units_field(
+        "Units the monthly fee includes. Unused units do not roll over to the next month.", places=2, digits=14)
+    units_marketing = _units_field("Units one marketing template consumes.")
+    units_utility = _units_field(
+        "Units one utility template consumes (inside a receptive window only if the box below is ticked).")
+    units_authentication = _units_field("Units one authentication template consumes (international ones too).")
+    units_per_receptive_window = _units_field(
+        "Units a receptive window consumes: a conversation the customer starts (their message opens a 24-hour "
+        "window). Free-form messages inside that window consume nothing.")
+    utility_in_window_consumes_units = models.BooleanField(
+        default=False,
+        help_text="Utility templates sent inside a receptive window consume their units too (many providers "
+        "charge them even where Meta does not). Unticked: they are free in the package.",
+    )
+    overage_per_unit = _money_field("Price of each unit used beyond the included units, in the plan's currency.")
+    meta_charges = models.CharField(
+        max_length=10, choices=MetaCharges.choices, default=MetaCharges.ON_TOP,
+        help_text="Passed through on top: the customer pays Meta's charges as well as the package. Included: "
+        "the package's price covers Meta's charges.",
+    )
+
+    class Meta:
+        ordering = ["plan", "effective_from"]
+        verbose_name = "package terms"
+        verbose_name_plural = "package terms"
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "effective_from"], name="one_package_terms_per_plan_and_date"),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+                name="package_terms_dates_in_order",
+            ),
+            models.CheckConstraint(condition=Q(meta_charges__in=[META_ON_TOP, META_INCLUDED]),
+                                   name="package_terms_meta_charges_known"),
+            *[models.CheckConstraint(condition=Q(**{f"{name}__gte": 0}), name=f"package_terms_{name}_not_negative")
+              for name in PACKAGE_AMOUNTS],
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} from {self.effective_from.isoformat()}"
+
+    def clean(self) -> None:
+        errors = {name: "Must be zero or more." for name in PACKAGE_AMOUNTS
+                  if getattr(self, name) is not None and getattr(self, name) < 0}
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            errors["effective_to"] = "Must not be before the first day."
+        if errors:
+            raise ValidationError(errors)
+        if self.plan_id and self.effective_from:
+            if not self.plan.is_package:
+                raise ValidationError(f"{self.plan} is a {self.plan.kind} plan: package terms apply to package plans only.")
+            refuse_overlap(PackageTerms.objects.filter(plan_id=self.plan_id).exclude(pk=self.pk),
+                           self.effective_from, self.effective_to,
+                           lambda other: f"These dates ({period_text(self.effective_from, self.effective_to)}) "
+                                         "overlap the package terms of "
+                                         f"{period_text(other.effective_from, other.effective_to)}: end those first.")
+
+    def as_package(self) -> PackageSnapshot:
+        return PackageSnapshot(
+            monthly_fee=self.monthly_fee, included_units=self.included_units,
+            units_per_template={"marketing": self.units_marketing, "utility": self.units_utility,
+                                "authentication": self.units_authentication},
+            units_per_receptive_window=self.units_per_receptive_window,
+            utility_in_window_consumes_units=self.utility_in_window_consumes_units,
+            overage_per_unit=self.overage_per_unit, meta_charges=self.meta_charges,
         )
 
 

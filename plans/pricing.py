@@ -23,7 +23,14 @@ Three steps, each a function of frozen inputs:
    first, when the quote is in another currency than the card or the plan (the rates are the admin's,
    chosen by the caller).
 
-3. ``price_credits`` applies a credit table instead: credits per conversation by region (Meta's market
+3. ``price_package`` applies a package (``PackageSnapshot``): a monthly fee with included units; each
+   template sent consumes units per category (whatever Meta charges), each receptive window its units,
+   utility inside a window too when the package says so, free-form replies none; units beyond the
+   included ones cost the overage price each; unused units are lost. Meta's charges are added on top or
+   included in the fee, as the package says. The effective price per message is the total over every
+   message sent (templates and free-form replies).
+
+4. ``price_credits`` applies a credit table instead: credits per conversation by region (Meta's market
    name) and category. Tables before 2023-06-01 have two categories (business- and user-initiated),
    later ones four; ``None`` means the plan does not offer it (the table's ``N/A``).
 
@@ -101,9 +108,13 @@ class MarketUsage:
     receptive_windows: Decimal
     utility_in_window: Decimal  # utility inside an open window that Meta does not charge
     utility_rate: Decimal | None  # Meta's utility list rate in this market (card currency); None: n/a
+    # Every message sent, whatever Meta charges (packages count these): templates per category outside a
+    # receptive window, free-form replies as "service"; and utility templates sent inside a receptive window.
+    sent: Mapping[str, Decimal] = field(default_factory=dict)
+    utility_sent_in_window: Decimal = ZERO
 
     def __post_init__(self) -> None:
-        for name in ("meta_cost", "messages", "conversations"):
+        for name in ("meta_cost", "messages", "conversations", "sent"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
 
 
@@ -113,6 +124,8 @@ class _Counts:
     conversations: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, ZERO))
     receptive_windows: Decimal = ZERO
     utility_in_window: Decimal = ZERO
+    sent: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, ZERO))
+    utility_sent_in_window: Decimal = ZERO
 
 
 def derive_usage(card: CardSnapshot, request: EstimateRequest, result: EstimateResult) -> tuple[MarketUsage, ...]:
@@ -136,6 +149,11 @@ def derive_usage(card: CardSnapshot, request: EstimateRequest, result: EstimateR
         mine.receptive_windows += line.service / assumptions.service_messages_per_conversation
         if rules.utility_free_in_service_window:
             mine.utility_in_window += line.utility * paid * assumptions.utility_in_service_window
+        in_window = line.utility * assumptions.utility_in_service_window
+        for category, messages in (("marketing", line.marketing), ("utility", line.utility - in_window),
+                                   (authentication, line.authentication), ("service", line.service)):
+            mine.sent[category] += messages
+        mine.utility_sent_in_window += in_window
     return tuple(_market_usage(card, market, counts.get(market.market, _Counts()), rules.per_conversation)
                  for market in result.by_market)
 
@@ -155,6 +173,7 @@ def _market_usage(card: CardSnapshot, market, counts: _Counts, per_conversation:
         market=market.market, meta_cost=market.by_category, messages=messages, conversations=conversations,
         receptive_windows=counts.receptive_windows, utility_in_window=counts.utility_in_window,
         utility_rate=card.rate(market.market, "utility"),
+        sent=counts.sent, utility_sent_in_window=counts.utility_sent_in_window,
     )
 
 
@@ -267,6 +286,134 @@ def price_plan(terms: TermsSnapshot, usages: tuple[MarketUsage, ...], currency: 
         ))
     return PlanPrice(currency=currency, markets=tuple(markets), monthly_fee=terms.monthly_fee * fee_rate,
                      discount_percent=terms.discount_percent, warnings=tuple(warnings))
+
+
+# --- Packages -------------------------------------------------------------------------------------------
+
+META_ON_TOP = "on_top"
+META_INCLUDED = "included"
+UNIT_CATEGORIES = ("marketing", "utility", "authentication")  # authentication-international: authentication
+
+
+@dataclass(frozen=True, slots=True)
+class PackageSnapshot:
+    """A package plan's terms on one date: money in the plan's currency, units as the contract counts them."""
+
+    monthly_fee: Decimal
+    included_units: Decimal
+    units_per_template: Mapping[str, Decimal]  # marketing, utility, authentication
+    units_per_receptive_window: Decimal
+    utility_in_window_consumes_units: bool
+    overage_per_unit: Decimal
+    meta_charges: str  # META_ON_TOP (passed through on top of the package) or META_INCLUDED
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "units_per_template", _frozen(self.units_per_template, UNIT_CATEGORIES))
+        for name in ("monthly_fee", "included_units", "units_per_receptive_window", "overage_per_unit"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be zero or more")
+        if any(value < 0 for value in self.units_per_template.values()):
+            raise ValueError("units per template must be zero or more")
+        if self.meta_charges not in (META_ON_TOP, META_INCLUDED):
+            raise ValueError(f"meta_charges is {META_ON_TOP!r} or {META_INCLUDED!r}")
+
+    def units(self, category: str) -> Decimal:
+        """Units one template of the category consumes (service: free-form replies, none)."""
+        return ZERO if category == "service" else self.units_per_template[markup_category(category)]
+
+
+@dataclass(frozen=True, slots=True)
+class MarketUnits:
+    """Units one market consumes in the month (unrounded), and what was sent there."""
+
+    market: str
+    templates: Mapping[str, Decimal]  # units per template category (authentication-international on its own)
+    receptive_windows: Decimal  # units of the windows customers open
+    utility_in_window: Decimal  # units of utility templates inside those windows (0 unless the plan counts them)
+    messages: Decimal  # every message sent: templates and free-form replies
+    meta: Decimal  # Meta's charges, in the quote's currency
+
+    @property
+    def used(self) -> Decimal:
+        return sum(self.templates.values(), ZERO) + self.receptive_windows + self.utility_in_window
+
+
+@dataclass(frozen=True, slots=True)
+class PackagePrice:
+    """A whole estimate under a package, in the quote's currency (unrounded). Units never roll over:
+    the month's included units are used or lost."""
+
+    currency: str
+    markets: tuple[MarketUnits, ...]
+    included_units: Decimal
+    monthly_fee: Decimal
+    overage_per_unit: Decimal
+    meta_on_top: bool
+
+    @property
+    def used_units(self) -> Decimal:
+        return sum((m.used for m in self.markets), ZERO)
+
+    @property
+    def overage_units(self) -> Decimal:
+        return max(self.used_units - self.included_units, ZERO)
+
+    @property
+    def unused_units(self) -> Decimal:
+        return max(self.included_units - self.used_units, ZERO)
+
+    @property
+    def overage(self) -> Decimal:
+        return self.overage_units * self.overage_per_unit
+
+    @property
+    def package_total(self) -> Decimal:
+        """The package's own price: the monthly fee and the overage."""
+        return self.monthly_fee + self.overage
+
+    @property
+    def meta_total(self) -> Decimal:
+        return sum((m.meta for m in self.markets), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.package_total + (self.meta_total if self.meta_on_top else ZERO)
+
+    @property
+    def messages(self) -> Decimal:
+        return sum((m.messages for m in self.markets), ZERO)
+
+    @property
+    def effective_price_per_message(self) -> Decimal | None:
+        """The total over every message sent (templates and free-form replies); None when nothing is sent."""
+        return self.total / self.messages if self.messages > 0 else None
+
+
+def package_units(terms: PackageSnapshot, usage: MarketUsage) -> dict[str, Decimal]:
+    """Units per template category, the receptive windows' and utility inside them, for one market."""
+    found = {c: usage.sent.get(c, ZERO) * terms.units(c) for c in TEMPLATE_CATEGORIES}
+    found["receptive_windows"] = usage.receptive_windows * terms.units_per_receptive_window
+    found["utility_in_window"] = (usage.utility_sent_in_window * terms.units("utility")
+                                  if terms.utility_in_window_consumes_units else ZERO)
+    return found
+
+
+def price_package(terms: PackageSnapshot, usages: tuple[MarketUsage, ...], currency: str, *,
+                  meta_rate: Decimal = ONE, fee_rate: Decimal = ONE) -> PackagePrice:
+    """A package in ``currency``: the fee, the units each market consumes, the overage beyond the included
+    units; Meta's charges (times ``meta_rate``) on top or included; the plan's money times ``fee_rate``."""
+    if meta_rate <= 0 or fee_rate <= 0:
+        raise ValueError("an exchange rate must be more than zero")
+    markets = []
+    for usage in usages:
+        units = package_units(terms, usage)
+        windows, in_window = units.pop("receptive_windows"), units.pop("utility_in_window")
+        messages = sum(usage.sent.values(), ZERO) + usage.utility_sent_in_window
+        markets.append(MarketUnits(usage.market, MappingProxyType(units), windows, in_window, messages,
+                                   sum(usage.meta_cost.values(), ZERO) * meta_rate))
+    return PackagePrice(currency=currency, markets=tuple(markets), included_units=terms.included_units,
+                        monthly_fee=terms.monthly_fee * fee_rate, overage_per_unit=terms.overage_per_unit * fee_rate,
+                        meta_on_top=terms.meta_charges == META_ON_TOP)
 
 
 # --- Credits --------------------------------------------------------------------------------------------

@@ -20,16 +20,25 @@ from calculator.engine.money import ZERO, round_money
 from calculator.engine.vocabulary import CATEGORY_LABELS, count_cents, count_json
 from calculator.pricing import PricingProblem, Problems, default_comparison, price_on_dates, priced_dates
 from calculator.regimes import describe_rules, regime_title
-from plans.models import Conversion, NoExchangeRate, PlanTerms as StoredTerms, PricePlan, conversion
+from plans.models import Conversion, NoExchangeRate, PackageTerms, PlanTerms as StoredTerms, PricePlan, conversion
 from plans.pricing import (
     CREDIT_UNIT,
     CreditPrice,
+    PackagePrice,
     PlanPrice,
     derive_usage,
     price_credits,
+    price_package,
     price_plan,
 )
 from quotes.calls import add_quote_calls
+from quotes.package import (
+    package_market_json,
+    package_notes,
+    package_price_list,
+    package_terms_json,
+    package_totals_json,
+)
 from quotes.requests import StoredRequest, request_json
 
 RESULT_VERSION = 1
@@ -52,6 +61,7 @@ class _Plan:
     terms: StoredTerms | None  # money plans
     credit_table: dict | None  # credit plans
     fees: Conversion | None  # the plan's currency to the quote's
+    package: PackageTerms | None = None  # package plans
 
 
 @dataclass(frozen=True)
@@ -126,15 +136,18 @@ def _plan_on(plan: PricePlan | None, on: date, currency: str) -> tuple[_Plan | N
         if not table:
             return None, [PricingProblem("price_plan", f"{plan.name} has no credit rates in force on {on.isoformat()}")]
         return _Plan(plan, None, table, None), []
-    terms = plan.terms_on(on)
+    terms = plan.package_terms_on(on) if plan.is_package else plan.terms_on(on)
     if terms is None:
         return None, [PricingProblem("price_plan",
-                                     f"{plan.name} has no terms in force on {on.isoformat()}: an admin must "
-                                     "add them (Price plans) before this quote can be made")]
+                                     f"{plan.name} has no {'package ' if plan.is_package else ''}terms in force on "
+                                     f"{on.isoformat()}: an admin must add them (Price plans) before this quote "
+                                     "can be made")]
     try:
         fees = conversion(plan.currency, currency, on)
     except NoExchangeRate as exc:
         return None, [MissingRate("quote_currency", str(exc), base=plan.currency, quote=currency, on=on)]
+    if plan.is_package:
+        return _Plan(plan, None, None, fees, terms), []
     return _Plan(plan, terms, None, fees), []
 
 
@@ -145,6 +158,7 @@ class _Priced:
     usages: tuple
     plan: PlanPrice | None
     credits: CreditPrice | None
+    package: PackagePrice | None = None
 
     @property
     def meta_total(self) -> Decimal:
@@ -158,18 +172,28 @@ class _Priced:
     @property
     def total(self) -> Decimal:
         # A plan prices messages; Meta's agent tokens are passed on at Meta's price, after the plan.
+        if self.package is not None:
+            return self.package.total + self.agent
         return self.plan.total + self.agent if self.plan is not None else self.meta_total
+
+    @property
+    def priced_by_plan(self) -> bool:
+        """A money or package plan: the provider's total differs from Meta's."""
+        return self.plan is not None or self.package is not None
 
 
 def _price_one(catalog: Catalog, stored: StoredRequest, result: EstimateResult, plan: _Plan | None,
                meta: Conversion, currency: str) -> _Priced:
     usages = derive_usage(catalog.snapshot(result.card.id), stored.request, result)
-    plan_price = credits = None
+    plan_price = credits = package = None
     if plan is not None and plan.terms is not None:
         plan_price = price_plan(plan.terms.as_terms(), usages, currency, meta_rate=meta.rate, fee_rate=plan.fees.rate)
+    elif plan is not None and plan.package is not None:
+        package = price_package(plan.package.as_package(), usages, currency, meta_rate=meta.rate,
+                                fee_rate=plan.fees.rate)
     elif plan is not None:
         credits = price_credits(plan.credit_table, usages)
-    return _Priced(result, meta.rate, usages, plan_price, credits)
+    return _Priced(result, meta.rate, usages, plan_price, credits, package)
 
 
 # --- The stored JSON ------------------------------------------------------------------------------------
@@ -247,6 +271,14 @@ def _plan_json(plan: _Plan | None, currency: str) -> dict | None:
     if plan is None:
         return None
     found = {"name": plan.plan.name, "unit": plan.plan.unit, "currency": plan.plan.currency or None}
+    if plan.package is not None:
+        package = plan.package
+        return found | {
+            "effective_from": package.effective_from.isoformat(),
+            "effective_to": package.effective_to.isoformat() if package.effective_to else None,
+            "terms": package_terms_json(package), "fee_conversion": _conversion_json(plan.fees),
+            "price_list": package_price_list(package, plan.plan.currency),
+        }
     if plan.terms is None:
         return found | {"credit_rows": len(plan.credit_table), "fee_conversion": None, "terms": None, "price_list": []}
     terms = plan.terms
@@ -307,6 +339,8 @@ def _market_json(priced: _Priced, index: int, money) -> dict:
         "receptive_windows_fee": money(plan_market.receptive_windows) if plan_market else None,
         "utility_in_window_charge": money(plan_market.utility_in_window) if plan_market else None,
     }
+    if priced.package:
+        found["package"] = package_market_json(priced.package, index)
     if priced.credits:
         credits = priced.credits.markets[index]
         found["credits"] = {
@@ -355,6 +389,8 @@ def _totals_json(priced: _Priced, money) -> dict:
         }
     if priced.credits is not None:
         found["credits"] = str(priced.credits.rounded_total)
+    if priced.package is not None:
+        found["package"] = package_totals_json(priced.package)
     return found
 
 
@@ -380,7 +416,7 @@ def _comparison_json(priced: _Priced, money) -> dict:
         "on": priced.result.on.isoformat(), "card": card.name, "card_id": card.id,
         "pricing_model": card.pricing_model, "title": regime_title(card.rules),
         "meta_total": money(priced.meta_total),
-        "provider_total": money(priced.total) if priced.plan else None,
+        "provider_total": money(priced.total) if priced.priced_by_plan else None,
         "credits_total": str(priced.credits.rounded_total) if priced.credits else None,
         "tier_savings": money(priced.result.tier_savings * priced.meta_rate),
     }
@@ -398,6 +434,8 @@ def _method_notes(priced: _Priced, plan: _Plan | None, meta: Conversion) -> list
         return notes
     if plan.fees is not None and plan.fees.needed:
         notes.append("The plan's fees: " + plan.fees.description() + ".")
+    if priced.package is not None:
+        return notes + package_notes(priced.package)
     windows = sum((u.receptive_windows for u in priced.usages), ZERO)
     in_window = sum((u.utility_in_window for u in priced.usages), ZERO)
     terms = plan.terms

@@ -82,6 +82,7 @@ def csv_rows(quote: Quote) -> list[list[str]]:
     if agent:  # amounts empty where the card currency has no rate (never an invented figure)
         rows.append(everywhere + ["meta_business_agent", str(agent["tokens"]), agent["meta"] or "",
                                   agent["provider"] or "", "", agent["note"] or ""])
+    rows += _package_rows(result, head)
     if "monthly_fee" in totals:
         rows.append(everywhere + ["platform_fee", "", "", totals["monthly_fee"], ""])
         rows.append(everywhere + ["discount", "", "", "-" + totals["discount"] if totals["discount"] != "0.00" else "0.00", ""])
@@ -90,6 +91,33 @@ def csv_rows(quote: Quote) -> list[list[str]]:
         rows.append(everywhere + ["stale_rules", "", "", "", "", customer.stale_text(result)])
     # Every row as wide as the header: the note column is empty unless a row has something to say.
     return [row + [""] * (len(CSV_COLUMNS) - len(row)) for row in rows]
+
+
+def _package_rows(result: dict, head: list[str]) -> list[list[str]]:
+    """A package's units per market and kind (units in the charged column), then its fee, units and overage."""
+    package = result["totals"].get("package")
+    if package is None:
+        return []
+    rows = []
+    for market in result["markets"]:
+        for row in market["package"]["rows"]:
+            rows.append(head + [market["market"], f"package_units_{row['kind']}", str(row["units"]), "", "", "",
+                                f"units for {row['label'].lower()}"])
+    everywhere = head + ["All markets"]
+    on_top = package["meta_charges"] == "on_top"
+    rows += [
+        everywhere + ["package_fee", "", "", package["monthly_fee"], "", "package fee a month"],
+        everywhere + ["package_units_included", str(package["included_units"]), "", "", "",
+                      "unused units do not roll over"],
+        everywhere + ["package_units_used", str(package["used_units"]), "", "", "", ""],
+        everywhere + ["package_overage", str(package["overage_units"]), "", package["overage"], "",
+                      f"units over the package at {package['overage_per_unit']} a unit"],
+        everywhere + ["package_meta_charges", "", result["totals"]["meta"], result["totals"]["meta"] if on_top else "",
+                      "", "Meta's charges passed through on top" if on_top else "Meta's charges included in the package"],
+        everywhere + ["effective_price_per_message", str(package["messages"]), "",
+                      package["effective_price_per_message"] or "", "", "the total over every message sent"],
+    ]
+    return rows
 
 
 def csv_response(quote: Quote) -> HttpResponse:

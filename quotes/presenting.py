@@ -25,7 +25,8 @@ def document_context(quote: Quote, *, internal: bool) -> dict:
     plan = result.get("plan")
     credits = result.get("credits")
     plan_label = plan["name"] if plan else "Provider"
-    chart_title = "Monthly cost under each rate card: Meta's price" + (f" and {plan_label}'s" if plan and plan["unit"] == "money" else "")
+    priced_by_plan = bool(plan and plan["unit"] in ("money", "package"))
+    chart_title = "Monthly cost under each rate card: Meta's price" + (f" and {plan_label}'s" if priced_by_plan else "")
     # The owner's page shows everything the quote keeps; the customer's copy only what concerns their messages.
     comparison = result["comparison"] if internal else customer.comparison(result)
     stale = result.get("stale_rules")
@@ -36,6 +37,8 @@ def document_context(quote: Quote, *, internal: bool) -> dict:
         "money_plan": bool(plan and plan["unit"] == "money"),
         "credit_plan": bool(plan and plan["unit"] == "credits"),
         "per_message": customer.per_message(result),
+        "package_plan": bool(plan and plan["unit"] == "package"),
+        "priced_by_plan": priced_by_plan,
         "credit_rows": _credit_rows(result) if credits else [],
         "chart": bar_chart(comparison_groups(result | {"comparison": comparison}, plan_label), chart_title),
         "comparison": comparison,

@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from plans.defaults import load_example_package
 from quotes import testing
 from ratecards.models import RateCard
 from usage.ingest import ingest
@@ -113,6 +114,10 @@ MATRIX = [
     ("get", "/admin/auth/user/", None, (302, 302, 302, 302, 403, 403), None),
     ("get", "/admin/usage/workspace/", None, (302, 302, 302, 302, 403, 403), None),
     ("get", "/admin/accounts/apikey/", None, (302, 302, 302, 302, 403, 403), None),
+    # Price plans: package plans and their terms (issue 16) are kept by superusers or staff given the rights.
+    ("get", "/admin/plans/priceplan/", None, (302, 302, 302, 302, 403, 403), None),
+    ("get", "/admin/plans/priceplan/{package}/change/", None, (302, 302, 302, 302, 403, 403), None),
+    ("get", "/admin/plans/packageterms/", None, (302, 302, 302, 302, 403, 403), None),
 ]
 
 # URL names the matrix need not list: Django's own password-reset steps (token URLs) and the admin's.
@@ -137,10 +142,12 @@ def site():
     with SAMPLE.open("rb") as sample:
         ingest(sample, globex, SAMPLE.name)
     quote = testing.quote(people["sales"], customer="Initech")
+    package = load_example_package()
     card = RateCard.objects.get(currency="USD", effective_from=date(2026, 10, 1))
     cache.clear()  # no rate limit carried over from other tests
     draft = card.new_draft()
-    return people, {"ref": quote.reference, "token": quote.share_token, "card": card.pk, "draft": draft.pk}
+    return people, {"ref": quote.reference, "token": quote.share_token, "card": card.pk, "draft": draft.pk,
+                    "package": package.pk}
 
 
 def answer(client, people, role, method, url, data):

@@ -55,3 +55,11 @@ class RoundedAmounts:
     @property
     def rounded_by_category(self) -> dict[str, Decimal]:
         return {category: round_money(cost, self.currency) for category, cost in self.by_category.items()}
+
+
+UNIT_PRICE_PLACES = 4  # prices per message or unit are shown like Meta's rates: four decimals
+
+
+def round_unit_price(amount: Decimal) -> Decimal:
+    """Round a price per message (e.g. a package's effective price) for display: half up, four places."""
+    return amount.quantize(Decimal(1).scaleb(-UNIT_PRICE_PLACES), rounding=ROUND_HALF_UP)
