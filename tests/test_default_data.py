@@ -38,3 +38,13 @@ def test_a_piece_an_admin_deleted_is_not_loaded_again():
     load_ratecard_defaults(verbosity=0)
     load_plan_defaults()
     assert not PricePlan.objects.filter(name="example-credits").exists()
+
+
+def test_the_example_package_is_loaded_once_and_not_brought_back():
+    # Shipped by plans.defaults: 250 USD a month for 10,000 units, 0.05 USD a unit beyond, Meta on top.
+    plan = PricePlan.objects.get(name="example-package")
+    assert plan.unit == "package" and plan.package_terms.get().overage_per_unit == Decimal("0.05")
+    plan.delete()
+    load_plan_defaults()
+    assert SeedRecord.objects.filter(name="example-package").exists()
+    assert not PricePlan.objects.filter(name="example-package").exists()

@@ -136,7 +136,7 @@ def test_loading_the_defaults_again_changes_nothing():
     before = (RateCard.objects.count(), MarketMapping.objects.count(), Market.objects.count())
     defaults.load_defaults()
     assert (RateCard.objects.count(), MarketMapping.objects.count(), Market.objects.count()) == before
-    assert set(SeedRecord.objects.values_list("name", flat=True)) == {"mapping", "credit-table", defaults.AGENT_RATE_SEED} | {
+    assert set(SeedRecord.objects.values_list("name", flat=True)) == {"mapping", "credit-table", "example-package", defaults.AGENT_RATE_SEED} | {
         f"card:{e['id']}" for e in manifest()
     } | {"calling:usd-2025-08-01"}  # the shipped calling card (ratecards/calling_import.py)
 
