@@ -19,7 +19,15 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 
-from plans.pricing import META_INCLUDED, META_ON_TOP, PackageSnapshot, TermsSnapshot
+from plans.pricing import (
+    CREDIT_PER_CONVERSATION,
+    CREDIT_PER_MESSAGE,
+    META_INCLUDED,
+    META_ON_TOP,
+    CreditTerms,
+    PackageSnapshot,
+    TermsSnapshot,
+)
 from ratecards.models import refuse_overlap
 
 CREDIT_TABLE = Path(__file__).resolve().parent.parent / "ratecards" / "data" / "credit-ratios-example.csv"
@@ -95,10 +103,18 @@ class PricePlan(models.Model):
             Q(effective_to__isnull=True) | Q(effective_to__gte=on), effective_from__lte=on
         ).order_by("-effective_from").first()
 
-    def credit_table_on(self, on: date) -> dict[tuple[str, str], Decimal | None]:
-        """(region, category) -> credits per conversation (None: not offered) for the rows in force."""
-        rows = self.credit_rates.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on), effective_from__lte=on)
-        return {(r.region, r.category): r.credits for r in rows}
+    def credit_table_on(self, on: date) -> CreditTerms | None:
+        """The credit table in force on the date: its unit, first day and (region, category) -> credits
+        (None: not offered); None when no row is in force."""
+        rows = list(self.credit_rates.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on),
+                                             effective_from__lte=on))
+        if not rows:
+            return None
+        units = {r.unit for r in rows}
+        if len(units) > 1:  # clean() refuses this; rows written around it are not guessed at
+            raise ValueError(f"{self.name}'s credit rows in force on {on.isoformat()} mix units: {sorted(units)}")
+        return CreditTerms(unit=units.pop(), effective_from=max(r.effective_from for r in rows),
+                           rates={(r.region, r.category): r.credits for r in rows})
 
 
 def _money_field(help_text: str) -> models.DecimalField:
@@ -283,13 +299,24 @@ class CreditCategory(models.TextChoices):
     USER_INITIATED = "user_initiated", "User-initiated (before 2023-06-01)"
 
 
+class CreditUnit(models.TextChoices):
+    CONVERSATION = CREDIT_PER_CONVERSATION, "Per conversation"
+    MESSAGE = CREDIT_PER_MESSAGE, "Per message"
+
+
 class CreditRate(models.Model):
-    """Credits charged per conversation for a region (Meta market name) and category, over dates."""
+    """Credits charged per conversation or per message for a region (Meta market name) and category, over
+    dates. A plan's rows in force on a date are its credit table then: one unit for the whole table."""
 
     plan = models.ForeignKey(PricePlan, on_delete=models.CASCADE, related_name="credit_rates")
-    effective_from = models.DateField()
-    effective_to = models.DateField(null=True, blank=True)
-    region = models.CharField(max_length=80)
+    effective_from = models.DateField(help_text="First day of the credit table this row belongs to.")
+    effective_to = models.DateField(null=True, blank=True, help_text="Last day in force (inclusive); empty: open.")
+    unit = models.CharField(
+        max_length=12, choices=CreditUnit.choices, default=CreditUnit.CONVERSATION,
+        help_text="What one charge of these credits is for: a conversation (24-hour, Meta's model until "
+        "2025-06-30) or a message. Every row of a table in force on a date has the same unit.",
+    )
+    region = models.CharField(max_length=80, help_text="Meta's market name, e.g. India or Rest of Africa.")
     category = models.CharField(max_length=32, choices=CreditCategory.choices)
     credits = models.DecimalField(
         max_digits=10, decimal_places=2, null=True, blank=True, help_text="Empty where the plan does not offer it (N/A)."
@@ -302,6 +329,8 @@ class CreditRate(models.Model):
                 fields=["plan", "effective_from", "region", "category"], name="one_credit_rate_per_plan_date_region_category"
             ),
             models.CheckConstraint(condition=Q(credits__isnull=True) | Q(credits__gte=0), name="credits_not_negative"),
+            models.CheckConstraint(condition=Q(unit__in=[CREDIT_PER_CONVERSATION, CREDIT_PER_MESSAGE]),
+                                   name="credit_unit_known"),
             models.CheckConstraint(
                 condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
                 name="credit_dates_in_order",
@@ -323,6 +352,11 @@ class CreditRate(models.Model):
                        lambda other: f"{self.region} {self.category} already has credits for "
                                      f"{period_text(other.effective_from, other.effective_to)}, which overlaps these "
                                      "dates.")
+        other_unit = CreditRate.objects.filter(plan_id=self.plan_id).exclude(pk=self.pk).exclude(unit=self.unit)
+        refuse_overlap(other_unit, self.effective_from, self.effective_to,
+                       lambda other: f"The credit table of {period_text(other.effective_from, other.effective_to)} "
+                                     f"is {other.get_unit_display().lower()}: one table has one unit, so this row "
+                                     "must be too (or start a new table after that one ends).")
 
 
 class ExchangeRate(models.Model):
@@ -410,19 +444,26 @@ def conversion(base: str, quote: str, on: date) -> Conversion:
     )
 
 
+CREDIT_COLUMNS = {"credits_per_conversation": CREDIT_PER_CONVERSATION, "credits_per_message": CREDIT_PER_MESSAGE}
+
+
 def parse_credit_table(text: str) -> list[dict]:
-    """Rows of a credit table CSV (plan,effective_from,effective_to,region,category,credits_per_conversation).
+    """Rows of a credit table CSV (plan,effective_from,effective_to,region,category, then
+    credits_per_conversation or credits_per_message: the column says the table's unit).
 
     Every row is checked first; a bad row raises ValidationError naming its line.
     """
     reader = csv.DictReader(text.splitlines())
-    expected = {"plan", "effective_from", "effective_to", "region", "category", "credits_per_conversation"}
-    if set(reader.fieldnames or []) != expected:
-        raise ValidationError(f"line 1: the header must be {', '.join(sorted(expected))}")
+    common = {"plan", "effective_from", "effective_to", "region", "category"}
+    found = set(reader.fieldnames or [])
+    column = next((c for c in CREDIT_COLUMNS if found == common | {c}), None)
+    if column is None:
+        raise ValidationError(f"line 1: the header must be {', '.join(sorted(common))} and one of "
+                              f"{' or '.join(CREDIT_COLUMNS)}")
     rows, problems = [], []
     for line, row in enumerate(reader, start=2):
         try:
-            credits_text = row["credits_per_conversation"].strip()
+            credits_text = row[column].strip()
             credits = None if credits_text.upper() == "N/A" else Decimal(credits_text)
             if credits is not None and (not credits.is_finite() or credits < 0):
                 raise InvalidOperation
@@ -437,6 +478,7 @@ def parse_credit_table(text: str) -> list[dict]:
                     "region": row["region"].strip(),
                     "category": row["category"],
                     "credits": credits,
+                    "unit": CREDIT_COLUMNS[column],
                 }
             )
         except (InvalidOperation, ValueError):

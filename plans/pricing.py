@@ -42,6 +42,7 @@ the same way, to two places (``CREDIT_UNIT`` has no minor unit of its own).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Mapping
@@ -418,15 +419,45 @@ def price_package(terms: PackageSnapshot, usages: tuple[MarketUsage, ...], curre
 
 # --- Credits --------------------------------------------------------------------------------------------
 
-CreditTable = Mapping[tuple[str, str], Decimal | None]  # (region, category) -> credits per conversation
+CreditTable = Mapping[tuple[str, str], Decimal | None]  # (region, category) -> credits per conversation or message
+CREDIT_PER_CONVERSATION = "conversation"
+CREDIT_PER_MESSAGE = "message"
+CREDIT_UNIT_NOUNS = {CREDIT_PER_CONVERSATION: "conversations", CREDIT_PER_MESSAGE: "messages"}
+
+
+@dataclass(frozen=True, slots=True)
+class CreditTerms:
+    """A plan's credit table in force on a date: its unit, its first day and its rates."""
+
+    unit: str  # CREDIT_PER_CONVERSATION or CREDIT_PER_MESSAGE
+    effective_from: date
+    rates: CreditTable
+
+    def __post_init__(self) -> None:
+        if self.unit not in CREDIT_UNIT_NOUNS:
+            raise ValueError(f"a credit table is per {' or per '.join(CREDIT_UNIT_NOUNS)}, not {self.unit!r}")
+
+    @property
+    def noun(self) -> str:
+        return CREDIT_UNIT_NOUNS[self.unit]
+
+
+@dataclass(frozen=True, slots=True)
+class NotPriced:
+    """Conversations or messages of a market and category the table has no figure for."""
+
+    market: str
+    category: str
+    count: Decimal
+    reason: str  # "not_offered" (the table's N/A) or "no_row" (the table does not list it)
 
 
 @dataclass(frozen=True, slots=True)
 class MarketCredits:
     market: str
-    conversations: Mapping[str, Decimal]  # per credit category
+    conversations: Mapping[str, Decimal]  # per credit category: conversations or messages, the table's unit
     credits: Mapping[str, Decimal]  # per credit category, only where the table has a figure
-    not_priced: tuple[str, ...]  # credit categories with conversations but no figure (N/A or no row)
+    not_priced: tuple[str, ...]  # credit categories with a count but no figure (N/A or no row)
 
     @property
     def total(self) -> Decimal:
@@ -442,6 +473,8 @@ class CreditPrice:
     categories: tuple[str, ...]
     markets: tuple[MarketCredits, ...]
     warnings: tuple[str, ...]
+    unit: str = CREDIT_PER_CONVERSATION
+    not_priced: tuple[NotPriced, ...] = ()
 
     @property
     def total(self) -> Decimal:
@@ -469,21 +502,40 @@ def credit_conversations(usage: MarketUsage, categories: tuple[str, ...]) -> dic
     return templates | {"service": usage.receptive_windows}
 
 
-def price_credits(table: CreditTable, usages: tuple[MarketUsage, ...]) -> CreditPrice:
+def credit_messages(usage: MarketUsage, categories: tuple[str, ...]) -> dict[str, Decimal]:
+    """Messages sent per credit category, whatever Meta charges: templates (utility inside a window too) and
+    free-form replies as service (business- and user-initiated before 2023-06-01)."""
+    sent = usage.sent
+    templates = {"marketing": sent.get("marketing", ZERO),
+                 "utility": sent.get("utility", ZERO) + usage.utility_sent_in_window,
+                 "authentication": sent.get("authentication", ZERO) + sent.get("authentication_international", ZERO)}
+    if categories == LEGACY_CREDIT_CATEGORIES:
+        return {"business_initiated": sum(templates.values(), ZERO), "user_initiated": sent.get("service", ZERO)}
+    return templates | {"service": sent.get("service", ZERO)}
+
+
+def price_credits(table: CreditTable, usages: tuple[MarketUsage, ...],
+                  unit: str = CREDIT_PER_CONVERSATION) -> CreditPrice:
+    """Credits per conversation or per message (``unit``, the table's) by market and category. What the table
+    does not price (N/A, or no row) is listed in ``not_priced`` with a warning, never counted as zero."""
     categories = credit_categories(table)
-    markets, warnings = [], []
+    noun = CREDIT_UNIT_NOUNS[unit]
+    markets, warnings, missing = [], [], []
     for usage in usages:
-        conversations = credit_conversations(usage, categories)
+        counts = (credit_messages if unit == CREDIT_PER_MESSAGE else credit_conversations)(usage, categories)
         credits, not_priced = {}, []
-        for category, count in conversations.items():
+        for category, count in counts.items():
             figure = table.get((usage.market, category))
             if figure is not None:
                 credits[category] = count * figure
             elif count > 0:
                 not_priced.append(category)
-                why = "is not offered (N/A)" if (usage.market, category) in table else "has no row in the credit table"
+                offered = (usage.market, category) in table
+                missing.append(NotPriced(usage.market, category, count, "not_offered" if offered else "no_row"))
+                why = "is not offered (N/A)" if offered else "has no row in the credit table"
                 warnings.append(f"{usage.market} {category.replace('_', '-')} {why}: "
-                                f"{round_money(count, CREDIT_UNIT)} conversations are not priced in credits")
-        markets.append(MarketCredits(usage.market, MappingProxyType(conversations), MappingProxyType(credits),
+                                f"{round_money(count, CREDIT_UNIT)} {noun} are not priced in credits")
+        markets.append(MarketCredits(usage.market, MappingProxyType(counts), MappingProxyType(credits),
                                      tuple(not_priced)))
-    return CreditPrice(categories=categories, markets=tuple(markets), warnings=tuple(warnings))
+    return CreditPrice(categories=categories, markets=tuple(markets), warnings=tuple(warnings), unit=unit,
+                       not_priced=tuple(missing))

@@ -22,8 +22,8 @@ from calculator.pricing import PricingProblem, Problems, default_comparison, pri
 from calculator.regimes import describe_rules, regime_title
 from plans.models import Conversion, NoExchangeRate, PackageTerms, PlanTerms as StoredTerms, PricePlan, conversion
 from plans.pricing import (
-    CREDIT_UNIT,
     CreditPrice,
+    CreditTerms,
     PackagePrice,
     PlanPrice,
     derive_usage,
@@ -32,6 +32,7 @@ from plans.pricing import (
     price_plan,
 )
 from quotes.calls import add_quote_calls
+from quotes.credits import credit_notes, credits_json, credits_market_json
 from quotes.package import (
     package_market_json,
     package_notes,
@@ -59,7 +60,7 @@ class QuoteFigures:
 class _Plan:
     plan: PricePlan
     terms: StoredTerms | None  # money plans
-    credit_table: dict | None  # credit plans
+    credit_table: CreditTerms | None  # credit plans
     fees: Conversion | None  # the plan's currency to the quote's
     package: PackageTerms | None = None  # package plans
 
@@ -133,7 +134,7 @@ def _plan_on(plan: PricePlan | None, on: date, currency: str) -> tuple[_Plan | N
         return None, []
     if plan.is_credits:
         table = plan.credit_table_on(on)
-        if not table:
+        if table is None:
             return None, [PricingProblem("price_plan", f"{plan.name} has no credit rates in force on {on.isoformat()}")]
         return _Plan(plan, None, table, None), []
     terms = plan.package_terms_on(on) if plan.is_package else plan.terms_on(on)
@@ -192,7 +193,7 @@ def _price_one(catalog: Catalog, stored: StoredRequest, result: EstimateResult, 
         package = price_package(plan.package.as_package(), usages, currency, meta_rate=meta.rate,
                                 fee_rate=plan.fees.rate)
     elif plan is not None:
-        credits = price_credits(plan.credit_table, usages)
+        credits = price_credits(plan.credit_table.rates, usages, plan.credit_table.unit)
     return _Priced(result, meta.rate, usages, plan_price, credits, package)
 
 
@@ -214,10 +215,11 @@ def _result_json(stored: StoredRequest, results: list[EstimateResult], priced: l
         "estimate": estimates_json(stored.currency, results),
         "conversion": _conversion_json(meta),
         "plan": _plan_json(plan, currency),
-        "markets": [_market_json(first, index, money) for index in range(len(first.result.by_market))],
+        "markets": [_market_json(first, index, money, plan and plan.credit_table)
+                    for index in range(len(first.result.by_market))],
         "by_category": _by_category_json(first, money),
         "totals": _totals_json(first, money),
-        "credits": _credits_json(first.credits),
+        "credits": credits_json(first.credits, plan.credit_table) if first.credits else None,
         "comparison": [_comparison_json(p, money) for p in priced],
         "rules": [{"card": r.card.name, "effective_from": r.card.effective_from.isoformat(),
                    "pricing_model": r.card.pricing_model, "title": regime_title(r.card.rules),
@@ -280,7 +282,8 @@ def _plan_json(plan: _Plan | None, currency: str) -> dict | None:
             "price_list": package_price_list(package, plan.plan.currency),
         }
     if plan.terms is None:
-        return found | {"credit_rows": len(plan.credit_table), "fee_conversion": None, "terms": None, "price_list": []}
+        return found | {"credit_rows": len(plan.credit_table.rates), "credit_unit": plan.credit_table.unit,
+                        "fee_conversion": None, "terms": None, "price_list": []}
     terms = plan.terms
     plan_currency = plan.plan.currency
     internal = {name: str(getattr(terms, name)) for name in (
@@ -315,7 +318,7 @@ def _price_list(terms: StoredTerms, currency: str) -> list[str]:
     return found
 
 
-def _market_json(priced: _Priced, index: int, money) -> dict:
+def _market_json(priced: _Priced, index: int, money, table: CreditTerms | None) -> dict:
     market = priced.result.by_market[index]
     usage = priced.usages[index]
     plan_market = priced.plan.markets[index] if priced.plan else None
@@ -342,13 +345,7 @@ def _market_json(priced: _Priced, index: int, money) -> dict:
     if priced.package:
         found["package"] = package_market_json(priced.package, index)
     if priced.credits:
-        credits = priced.credits.markets[index]
-        found["credits"] = {
-            "conversations": {c: count_json(v) for c, v in credits.conversations.items()},
-            "by_category": {c: str(v) for c, v in credits.rounded_credits.items()},
-            "total": str(round_money(credits.total, CREDIT_UNIT)),
-            "not_priced": list(credits.not_priced),
-        }
+        found["credits"] = credits_market_json(priced.credits, table, index)
     return found
 
 
@@ -394,22 +391,6 @@ def _totals_json(priced: _Priced, money) -> dict:
     return found
 
 
-def _credits_json(credits: CreditPrice | None) -> dict | None:
-    if credits is None:
-        return None
-    totals = dict.fromkeys(credits.categories, ZERO)
-    conversations = dict.fromkeys(credits.categories, ZERO)
-    for market in credits.markets:
-        for category in credits.categories:
-            totals[category] += market.credits.get(category, ZERO)
-            conversations[category] += market.conversations.get(category, ZERO)
-    return {
-        "categories": [{"category": c, "label": CATEGORY_LABELS[c], "conversations": count_json(conversations[c]),
-                        "credits": str(round_money(totals[c], CREDIT_UNIT))} for c in credits.categories],
-        "total": str(credits.rounded_total),
-    }
-
-
 def _comparison_json(priced: _Priced, money) -> dict:
     card = priced.result.card
     return {
@@ -437,10 +418,13 @@ def _method_notes(priced: _Priced, plan: _Plan | None, meta: Conversion) -> list
     if priced.package is not None:
         return notes + package_notes(priced.package)
     windows = sum((u.receptive_windows for u in priced.usages), ZERO)
+    if plan.credit_table is not None:
+        return notes + credit_notes(plan.plan.name, plan.credit_table, priced.result.card.rules, priced.result.on,
+                                    windows)
     in_window = sum((u.utility_in_window for u in priced.usages), ZERO)
     terms = plan.terms
     rules = priced.result.card.rules
-    if (plan.credit_table is not None or (terms and terms.fee_per_receptive_window)) and rules.per_conversation:
+    if terms and terms.fee_per_receptive_window and rules.per_conversation:
         notes.append(f"Conversations the customer starts (receptive windows) are estimated from the inputs: service "
                      f"messages ÷ replies per service conversation ≈ {count_cents(windows, grouped=True)} a month.")
     elif plan.credit_table is not None or (terms and terms.fee_per_receptive_window):
@@ -456,15 +440,9 @@ def _method_notes(priced: _Priced, plan: _Plan | None, meta: Conversion) -> list
         else:
             notes.append("This plan charges utility templates inside the customer service window; Meta charges them "
                          "on this card too, so they are in Meta's cost already.")
-    if (terms and terms.fee_per_conversation or plan.credit_table is not None) and not rules.per_conversation:
+    if terms and terms.fee_per_conversation and not rules.per_conversation:
         notes.append("Conversations on a per-message card are estimated: templates ÷ templates per conversation.")
     if terms and terms.fee_per_message and rules.per_conversation:
         notes.append("Messages behind Meta's conversations are estimated: conversations × templates (or replies) per "
                      "conversation.")
-    if plan.credit_table is not None and not rules.per_conversation:
-        notes.append(f"Credits from {plan.plan.name}'s credit table in force on {priced.result.on.isoformat()}.")
-    if plan.credit_table is not None:
-        notes.append(f"Credits per conversation from {plan.plan.name}'s credit table in force on "
-                     f"{priced.result.on.isoformat()}; conversations the customer starts are its user-initiated or "
-                     "service conversations.")
     return notes

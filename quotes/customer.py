@@ -55,10 +55,17 @@ def warnings(result: dict) -> list[str]:
     return kept
 
 
+def credits_per_conversation(result: dict) -> bool:
+    """The plan's credit table is per conversation (quotes saved before tables had a unit were): the quote
+    then says so and how it converted the messages, on a per-message card too."""
+    credits = result.get("credits")
+    return bool(credits) and credits.get("unit", "conversation") == "conversation"
+
+
 def method(result: dict) -> list[str]:
     """How the figures were estimated, as far as the customer's quote needs it."""
     notes = [n for n in result.get("method", []) if not about_our_data(n)]
-    if per_message(result):
+    if per_message(result) and not credits_per_conversation(result):
         notes = [n for n in notes if not speaks_of_conversations(n)]
     return notes
 
@@ -81,5 +88,8 @@ def plan_description(plan: dict | None) -> str:
     if plan["unit"] == "credits":
         return (f"{plan['name']} is a credit plan: you pay the provider in credits, a set number for each message "
                 "category in each market (the credits table below). Meta's charges are shown for comparison.")
+    if plan["unit"] == "package":
+        return (f"{plan['name']} is a package: a monthly fee with included units, a price for each unit beyond "
+                "them, and Meta's charges on top or included, as listed below.")
     return (f"{plan['name']} is the provider's plan: your price is Meta's charges for your messages plus the "
             "provider's own fees and any discount, all listed below.")

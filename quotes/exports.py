@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from pricing_site.spreadsheets import csv_writer
 from quotes import customer
 from quotes.models import Quote
-from quotes.presenting import document_context
+from quotes.presenting import credit_noun, document_context
 
 PRINT_STYLESHEET = "css/quotes.css"
 CSV_COLUMNS = ["quote", "customer", "priced_on", "currency", "rate_card", "market", "category", "charged",
@@ -71,8 +71,11 @@ def csv_rows(quote: Quote) -> list[list[str]]:
                                 market["receptive_windows_fee"], ""])
         for category, credits in (market.get("credits") or {}).get("by_category", {}).items():
             if category in ("business_initiated", "user_initiated"):
-                conversations = market["credits"]["conversations"][category]
-                rows.append(head + [market["market"], category, str(conversations), "", "", credits])
+                counted = market["credits"][credit_noun(market["credits"])][category]
+                rows.append(head + [market["market"], category, str(counted), "", "", credits])
+    for line in (result.get("credits") or {}).get("not_priced", []):
+        rows.append(head + [line["market"], line["category"], str(line.get("messages", line.get("conversations"))),
+                            "", "", "not priced", line["text"]])
     for row in (result.get("calls") or {}).get("rows", []):  # quotes/calls.py: calls at Meta's price
         price = row["meta"] if row["priced"] else ""
         rows.append(head + [row["market"], "calls_minutes", str(row["billed_minutes"]), price, price, ""])

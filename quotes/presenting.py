@@ -46,6 +46,7 @@ def document_context(quote: Quote, *, internal: bool) -> dict:
         "method": result["method"] if internal else customer.method(result),
         "warnings": result["warnings"] if internal else customer.warnings(result),
         "stale_text": (stale or {}).get("text", "") if internal else customer.stale_text(result),
+        "credit_summary": _credit_summary(result) if credits else None,
         "lines": _lines(quote.request),
         "card": result["estimate"]["estimates"][0]["rate_card"],
         "tiers": _tiers(result),
@@ -54,12 +55,28 @@ def document_context(quote: Quote, *, internal: bool) -> dict:
     }
 
 
+def credit_noun(credits: dict) -> str:
+    """"conversations" or "messages": the unit of the quote's credit table (quotes before units: conversations)."""
+    return "messages" if credits.get("unit") == "message" else "conversations"
+
+
 def _credit_rows(result: dict) -> list[dict]:
+    noun = credit_noun(result["credits"])
     categories = [c["category"] for c in result["credits"]["categories"]]
-    return [{"market": m["market"], "cells": [m["credits"]["by_category"].get(c) for c in categories],
-             "conversations": [m["credits"]["conversations"].get(c) for c in categories],
+    return [{"market": m["market"],
+             "cells": [{"credits": m["credits"]["by_category"].get(c), "not_priced": c in m["credits"]["not_priced"]}
+                       for c in categories],
+             "counts": [m["credits"].get(noun, {}).get(c) for c in categories],
              "total": m["credits"]["total"], "not_priced": m["credits"]["not_priced"]}
             for m in result["markets"]]
+
+
+def _credit_summary(result: dict) -> dict:
+    credits = result["credits"]
+    noun = credit_noun(credits)
+    return {"noun": noun, "per": noun.removesuffix("s"), "table_from": credits.get("table_from"),
+            "counts": [{"label": c["label"], "count": c.get(noun)} for c in credits["categories"]],
+            "not_priced": credits.get("not_priced", [])}
 
 
 def _tiers(result: dict) -> list[dict]:

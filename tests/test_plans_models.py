@@ -108,9 +108,9 @@ def test_the_example_credit_table_is_one_plan_with_not_offered_as_none():
     assert load_credit_table() == 192
     plan = PricePlan.objects.get(name="example-credits")
     assert plan.is_credits
-    old = plan.credit_table_on(date(2023, 4, 1))
+    old = plan.credit_table_on(date(2023, 4, 1)).rates
     assert old[("Brazil", "business_initiated")] == D("13.5")
-    new = plan.credit_table_on(date(2026, 11, 1))
+    new = plan.credit_table_on(date(2026, 11, 1)).rates
     assert ("Brazil", "business_initiated") not in new
     assert new[("India", "authentication")] is None  # N/A: not offered
     assert new[("Brazil", "marketing")] == D("16.5")

@@ -168,7 +168,7 @@ def test_a_credit_plan_quote_shows_credits_per_category(client, seller):
     assert quote.credits_total == D(1000) * D("2.5") + D(5000) * 1 + D(3000) * 1 == D(10500)
     assert quote.total == quote.meta_total
     page = client.get(f"/quotes/{quote.reference}/").content.decode()
-    assert "Credits (example-credits)" in page and "10,500.00" in page
+    assert "Credits (example-credits, per conversation)" in page and "10,500.00" in page
 
 
 def test_receptive_windows_and_utility_in_the_window_are_derived_and_explained(seller):
