@@ -69,8 +69,9 @@ def csv_rows(quote: Quote) -> list[list[str]]:
         if market.get("receptive_windows_fee") not in (None, "0.00"):
             rows.append(head + [market["market"], "receptive_windows", str(market["receptive_windows"]), "",
                                 market["receptive_windows_fee"], ""])
+        shown = {row["category"] for row in market["categories"]}
         for category, credits in (market.get("credits") or {}).get("by_category", {}).items():
-            if category in ("business_initiated", "user_initiated"):
+            if category not in shown:  # credits where Meta charged nothing (service, before-2023 initiators)
                 counted = market["credits"][credit_noun(market["credits"])][category]
                 rows.append(head + [market["market"], category, str(counted), "", "", credits])
     for line in (result.get("credits") or {}).get("not_priced", []):

@@ -221,9 +221,14 @@ def test_staff_manage_workspaces_and_their_members_in_the_admin(client, acme, an
     response = client.post("/admin/usage/workspace/add/", {
         "name": "Initech", "slug": "initech", "business_country": "GB", "timezone": "UTC", "members": [ann.pk],
         "ingest_runs-TOTAL_FORMS": "0", "ingest_runs-INITIAL_FORMS": "0",
-        "tier_updates-TOTAL_FORMS": "0", "tier_updates-INITIAL_FORMS": "0"})
+        "tier_updates-TOTAL_FORMS": "0", "tier_updates-INITIAL_FORMS": "0",
+        # A prepaid top-up entered with the workspace (issue 16): it remembers who entered it.
+        "top_ups-TOTAL_FORMS": "1", "top_ups-INITIAL_FORMS": "0", "top_ups-0-on": "2026-11-01",
+        "top_ups-0-amount": "100.00", "top_ups-0-currency": "USD", "top_ups-0-note": "invoice 7"})
     assert response.status_code == 302, body(response)[:2000]
     assert list(Workspace.objects.get(slug="initech").members.all()) == [ann]
+    top_up = Workspace.objects.get(slug="initech").top_ups.get()
+    assert (top_up.amount, top_up.note, top_up.entered_by) == (Decimal("100.00"), "invoice 7", admin)
     change = client.get(f"/admin/usage/workspace/{acme.pk}/change/")
     assert change.status_code == 200 and "sample-webhooks.jsonl" in body(change)
 

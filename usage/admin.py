@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import AlertSent, Business, IngestRun, TierUpdate, Workspace
+from .models import TopUp, AlertSent, Business, IngestRun, TierUpdate, Workspace
 from .recount import changed_after_save, recount
 
 
@@ -17,6 +17,16 @@ class IngestRunInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+
+class TopUpInline(admin.TabularInline):
+    """Prepaid top-ups, entered by staff: the dashboard's balance counts them from their day on."""
+
+    model = TopUp
+    fields = ("on", "amount", "currency", "note", "entered_by")
+    readonly_fields = ("entered_by",)
+    extra = 0
+    ordering = ("-on",)
 
 
 class TierUpdateInline(admin.TabularInline):
@@ -81,11 +91,21 @@ class WorkspaceAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug", "members__username", "members__email")
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("members",)
-    inlines = [TierUpdateInline, IngestRunInline]
+    inlines = [TopUpInline, TierUpdateInline, IngestRunInline]
 
     @admin.display(description="Members")
     def member_count(self, obj: Workspace) -> int:
         return obj.members.count()
+
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        """A new top-up remembers who entered it."""
+        for item in formset.save(commit=False):
+            if isinstance(item, TopUp) and item.pk is None:
+                item.entered_by = request.user
+            item.save()
+        for item in formset.deleted_objects:
+            item.delete()
+        formset.save_m2m()
 
     def save_model(self, request, obj: Workspace, form, change: bool) -> None:
         """A new time zone or business changes the account's months and tiers: count them again."""

@@ -21,6 +21,7 @@ from calculator.engine.vocabulary import category_label, count_text, counted, cu
 from .cards_used import UsedCard, cards_of_month
 from .charges import Pricer
 from .forecast import MonthForecast, month_forecast
+from .prepaid import PackageUse, Prepaid, month_end, package_use, prepaid
 from .paid_share import BEFORE, PAID_SHARE_RISE, PaidShareJump, paid_share_jump
 from .models import CURRENCY, DailyUsage, IngestRun, MonthSummary, Outcome, TemplateCategoryChange, Workspace
 from .reconcile import Reconciliation, reconcile
@@ -281,6 +282,8 @@ class MonthView:
     runs: list[IngestRun] = field(default_factory=list)
     cards: list[UsedCard] = field(default_factory=list)  # the cards that priced the month, with their rules
     forecast: MonthForecast | None = None  # the month-end forecast and the budget (None: month not begun)
+    prepaid: Prepaid | None = None  # the prepaid balance (None: no top-ups)
+    package: PackageUse | str | None = None  # the workspace's package (a sentence when it cannot be priced)
 
     @property
     def currency(self) -> str:
@@ -333,7 +336,8 @@ def month_view(workspace: Workspace, month: date, now: datetime | None = None) -
     pricer = Pricer(tz=workspace.tz)
     tiers = tier_progress(workspace, month, pricer)
     ahead = month_forecast(workspace, month, now, pricer)
-    yesterday = (now or timezone.now()).astimezone(workspace.tz).date() - timedelta(days=1)
+    today = (now or timezone.now()).astimezone(workspace.tz).date()
+    yesterday = today - timedelta(days=1)
     jump = paid_share_jump(workspace, min(yesterday, next_month(month) - timedelta(days=1)))
     return MonthView(
         workspace=workspace, month=month, months=months, totals=totals, previous=previous,
@@ -342,5 +346,6 @@ def month_view(workspace: Workspace, month: date, now: datetime | None = None) -
                              + alerts(workspace, month, totals, previous, reconciliation, tiers)),
         reconciliation=reconciliation, summary=MonthSummary.objects.filter(workspace=workspace, month=month).first(),
         runs=list(workspace.ingest_runs.all()[:3]), cards=cards_of_month(Catalog(), totals.currency, month),
-        forecast=ahead,
+        forecast=ahead, prepaid=prepaid(workspace, month, min(today, month_end(month)), ahead, months),
+        package=package_use(workspace, month, ahead),
     )

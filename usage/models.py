@@ -12,6 +12,7 @@ from datetime import date, datetime, timezone, tzinfo
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -71,6 +72,17 @@ class Workspace(models.Model):
         max_length=TIMEZONE_LENGTH, default=DEFAULT_TIMEZONE, validators=[validate_timezone],
         help_text="The account's time zone (IANA name, e.g. Asia/Kolkata): Meta counts its months, volume tiers "
                   "and free service allowance in it.",
+    )
+    prepaid_alert_below = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("999999999999.99"))],
+        help_text="Prepaid balance (USD) under which the dashboard warns and suggests a top-up. Empty: no alert.",
+    )
+    package_plan = models.ForeignKey(
+        "plans.PricePlan", null=True, blank=True, on_delete=models.SET_NULL, related_name="workspaces",
+        limit_choices_to={"unit": "package"},
+        help_text="The provider's package this account is on: the dashboard shows the month's units so far and "
+                  "at the month's end.",
     )
     business = models.ForeignKey(
         Business, null=True, blank=True, on_delete=models.SET_NULL, related_name="workspaces",
@@ -338,3 +350,40 @@ def month_of(day: date) -> date:
 
 # Calls (Calling API webhooks) have their own module; imported here so Django sees the model.
 from usage.calls_models import CallRecord  # noqa: E402,F401
+
+
+class TopUp(models.Model):
+    """Money a business prepaid (to its provider or to Meta), entered by staff: the prepaid balance's credit side."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="top_ups")
+    on = models.DateField(help_text="The day the money was paid in; charges from this day on draw on it.")
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("999999999999.99"))],
+        help_text="How much was paid in (more than zero), in the currency below.")
+    currency = models.CharField(
+        max_length=3, default=CURRENCY,
+        help_text="ISO 4217, e.g. USD. Another currency than the dashboard's (USD) needs an exchange rate "
+                  "entered under Price plans > Exchange rates; without one the top-up is shown but not counted.",
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="E.g. the invoice or transfer reference.")
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["workspace", "-on", "-pk"]
+        verbose_name = "prepaid top-up"
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="usage_top_up_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workspace} {self.on.isoformat()} {self.amount} {self.currency}"
+
+    def clean(self) -> None:
+        if self.amount is not None and self.amount <= 0:
+            raise ValidationError({"amount": "A top-up is more than zero (enter a correction as a note on a new one)."})
+        if not (len(self.currency or "") == 3 and self.currency.isascii() and self.currency.isalpha()
+                and self.currency.isupper()):
+            raise ValidationError({"currency": "ISO 4217, three capital letters, e.g. USD."})
