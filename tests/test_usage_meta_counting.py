@@ -204,7 +204,8 @@ def test_staff_put_workspaces_in_a_business_in_the_admin_and_the_tiers_are_count
         response = client.post(f"/admin/usage/workspace/{space.pk}/change/", {
             "name": space.name, "slug": space.slug, "timezone": "UTC", "business": group.pk,
             "ingest_runs-TOTAL_FORMS": "0", "ingest_runs-INITIAL_FORMS": "0",
-            "tier_updates-TOTAL_FORMS": "0", "tier_updates-INITIAL_FORMS": "0"})
+            "tier_updates-TOTAL_FORMS": "0", "tier_updates-INITIAL_FORMS": "0",
+            "top_ups-TOTAL_FORMS": "0", "top_ups-INITIAL_FORMS": "0"})
         assert response.status_code == 302, response.content.decode()[:2000]
     # Together: a1 #1, b1 #2, a2 #3 (0.0013), b2 #4 (0.0013).
     assert charges(a) == [("2027-01", 14), ("2027-01", 13)]

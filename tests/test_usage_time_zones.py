@@ -130,7 +130,8 @@ def test_the_admin_refuses_an_unknown_time_zone(client):
     response = client.post("/admin/usage/workspace/add/", {
         "name": "Initech", "slug": "initech", "timezone": "Europe/Atlantis",
         "ingest_runs-TOTAL_FORMS": "0", "ingest_runs-INITIAL_FORMS": "0",
-        "tier_updates-TOTAL_FORMS": "0", "tier_updates-INITIAL_FORMS": "0"})
+        "tier_updates-TOTAL_FORMS": "0", "tier_updates-INITIAL_FORMS": "0",
+            "top_ups-TOTAL_FORMS": "0", "top_ups-INITIAL_FORMS": "0"})
     assert response.status_code == 200
     assert "is not a known IANA time zone name" in response.content.decode()
     assert not Workspace.objects.filter(slug="initech").exists()
