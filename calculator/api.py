@@ -36,22 +36,28 @@ def estimate(request: HttpRequest) -> JsonResponse:
     body = read_body(request)
     if isinstance(body, JsonResponse):
         return body
+    answer, problems = estimate_answer(body)
+    return api_errors(problems) if problems else JsonResponse(answer)
+
+
+def estimate_answer(body: dict) -> tuple[dict | None, list]:
+    """An estimate body (docs/api.md) answered: the API's 200 body, or every problem (field, message)."""
     catalog = Catalog()
     parsed, problems = api_input.read_estimate(body, catalog.currencies(), timezone.localdate())
     calls = calls_api.read_calls(body, problems)
     if problems:
-        return api_errors(problems)
+        return None, problems
     dates = priced_dates(parsed.on, parsed.compare_on,
                          lambda: default_comparison(catalog, parsed.currency, parsed.on))
     results, problems = price_on_dates(catalog, parsed.request, parsed.currency, dates)
     if problems:
-        return api_errors(problems)
+        return None, problems
     answer = api_output.estimates_json(parsed.currency, results)
     if "calls" in body:
         problems = add_calls(catalog, answer, results, calls, parsed)
         if problems:
-            return api_errors(problems)
-    return JsonResponse(answer)
+            return None, problems
+    return answer, []
 
 
 def add_calls(catalog: Catalog, answer: dict, results: list, calls: list, parsed) -> list:
@@ -69,15 +75,21 @@ def replay(request: HttpRequest) -> JsonResponse:
     body = read_body(request)
     if isinstance(body, JsonResponse):
         return body
+    answer, problems = replay_answer(body)
+    return api_errors(problems) if problems else JsonResponse(answer)
+
+
+def replay_answer(body: dict) -> tuple[dict | None, list]:
+    """A replay body (docs/api.md) answered: the API's 200 body, or every problem (field, message)."""
     catalog = Catalog()
     parsed, problems = api_input.read_replay(body, catalog.currencies())
     if problems:
-        return api_errors(problems)
+        return None, problems
     results, problems = replay_events(catalog, parsed)
     if problems:
-        return api_errors(problems)
-    return JsonResponse({"currency": parsed.currency, "timezone": parsed.timezone,
-                         "results": [api_output.replay_json(r) for r in results]})
+        return None, problems
+    return {"currency": parsed.currency, "timezone": parsed.timezone,
+            "results": [api_output.replay_json(r) for r in results]}, []
 
 
 @public_api("GET", "HEAD")

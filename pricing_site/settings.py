@@ -268,5 +268,7 @@ LOGGING = {
         # WeasyPrint and fontTools log every PDF at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # The MCP SDK logs a session manager's start and end at INFO, once per /mcp request.
+        "mcp": {"level": "WARNING"},
     },
 }

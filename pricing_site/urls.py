@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("calculator.urls")),
     path("", include("quotes.urls")),
     path("", include("usage.urls")),
+    path("", include("pricing_mcp.urls")),
 ]
 
 handler500 = views.server_error

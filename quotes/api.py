@@ -81,6 +81,14 @@ def create_quote(request: HttpRequest) -> JsonResponse:
     body = read_body(request)
     if isinstance(body, JsonResponse):
         return body
+    quote, problems = quote_from_body(caller.user, body)
+    if problems:
+        return api_errors(problems)
+    return JsonResponse(quote_json(request, quote), status=201)
+
+
+def quote_from_body(owner, body: dict) -> tuple[Quote | None, Problems]:
+    """Validate a quote body whole (every problem named), price it and save it for `owner`."""
     today = timezone.localdate()
     fields, problems = read_quote_fields(body, today)
     catalog = Catalog()
@@ -89,15 +97,14 @@ def create_quote(request: HttpRequest) -> JsonResponse:
     problems += estimate_problems
     calls = read_calls(estimate_body, problems)
     if problems:
-        return api_errors(problems)
+        return None, problems
     stored = StoredRequest(parsed.request, parsed.on, parsed.compare_on, parsed.currency, tuple(calls))
     figures, problems = price_quote(catalog, stored, fields["plan"], fields["quote_currency"])
     if problems:
-        return api_errors(problems)
-    quote = save_quote(owner=caller.user, figures=figures, customer=fields["customer"], plan=fields["plan"],
-                       valid_until=fields["valid_until"], notes=fields["notes"],
-                       notes_for_customer=fields["notes_for_customer"])
-    return JsonResponse(quote_json(request, quote), status=201)
+        return None, problems
+    return save_quote(owner=owner, figures=figures, customer=fields["customer"], plan=fields["plan"],
+                      valid_until=fields["valid_until"], notes=fields["notes"],
+                      notes_for_customer=fields["notes_for_customer"]), []
 
 
 def quote_json(request: HttpRequest, quote) -> dict:

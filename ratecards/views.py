@@ -21,25 +21,35 @@ def parse_iso_date(text: str) -> date:
 
 @public_api("GET", "HEAD")
 def resolve_market(request: HttpRequest) -> JsonResponse:
-    phone, country = request.GET.get("phone"), request.GET.get("country")
+    answer, problems = resolve_answer(request.GET.get("phone"), request.GET.get("country"), request.GET.get("on"))
+    return api_errors(problems) if problems else JsonResponse(answer)
+
+
+def resolve_answer(phone: object, country: object, on_text: object) -> tuple[dict | None, list]:
+    """Which market a phone number (or a country) is billed as on a date: the API's body, or the problems."""
     errors = []
     on = timezone.localdate()
-    if request.GET.get("on"):
+    if on_text is not None and not isinstance(on_text, str):
+        errors.append(("on", "must be a date as text, YYYY-MM-DD, e.g. 2026-11-01"))
+    elif on_text:
         try:
-            on = parse_iso_date(request.GET["on"])
+            on = parse_iso_date(on_text)
         except ValueError as exc:
             errors.append(("on", str(exc)))
+    for name, value in (("phone", phone), ("country", country)):
+        if value is not None and not isinstance(value, str):
+            errors.append((name, "must be text, e.g. +18095550100 or DO"))
     if (phone is None) == (country is None):
         errors.append(("phone", "give exactly one of phone (e.g. +18095550100) or country (e.g. DO)"))
     if errors:
-        return api_errors(errors)
+        return None, errors
     market_map = catalog.market_map(on)
     try:
         found = market_map.resolve_phone(phone) if phone is not None else market_map.resolve_country(country)
     except InvalidPhoneNumber as exc:
-        return api_errors([("phone", str(exc))])
+        return None, [("phone", str(exc))]
     except UnknownCountry as exc:
-        return api_errors([("country", str(exc))])
+        return None, [("country", str(exc))]
     body = {
         "on": on.isoformat(),
         "market": found.market,
@@ -47,5 +57,4 @@ def resolve_market(request: HttpRequest) -> JsonResponse:
         "calling_code": found.calling_code,
         "prefix": found.prefix,
     }
-    body = ({"phone": found.e164} if phone is not None else {"query_country": country}) | body
-    return JsonResponse(body)
+    return ({"phone": found.e164} if phone is not None else {"query_country": country}) | body, []

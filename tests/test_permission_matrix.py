@@ -59,6 +59,9 @@ MATRIX = [
     ("json", "/api/v1/replay", REPLAY, EVERYONE, "api-replay"),
     # Quotes through the API: an API key, or a signed-in session with its CSRF token, of a sales role.
     ("json", "/api/v1/quotes", {"customer": "Acme", **ESTIMATE}, (401, 403, 201, 201, 403, 403), "quotes:api-create"),
+    # MCP: every tool is listed for anyone; create_quote then asks for a key (tests/test_mcp.py).
+    ("mcp", "/mcp", {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, EVERYONE, "mcp"),
+    ("get", "/mcp", None, (405,) * 6, "mcp"),
     ("get", "/accounts/login/", None, EVERYONE, "login"),
     ("get", "/accounts/password_reset/", None, EVERYONE, "password_reset"),
     ("get", "/accounts/password_change/", None, SIGNED_IN_ONLY, "password_change"),
@@ -157,6 +160,9 @@ def answer(client, people, role, method, url, data):
         return client.get(url)
     if method == "json":
         return client.post(url, data, content_type="application/json")
+    if method == "mcp":
+        return client.post(url, data, content_type="application/json",
+                           headers={"Accept": "application/json, text/event-stream"})
     return client.post(url, data)
 
 

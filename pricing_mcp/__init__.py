@@ -1,0 +1,1 @@
+"""The MCP server at /mcp (docs/api.md, "MCP"): the JSON API's tools for assistants."""

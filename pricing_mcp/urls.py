@@ -1,0 +1,7 @@
+from django.urls import path
+
+from pricing_mcp import server
+
+urlpatterns = [
+    path("mcp", server.endpoint, name="mcp"),
+]
