@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "accounts",
     "quotes",
     "usage",
+    "impact",
 ]
 
 MIDDLEWARE = [

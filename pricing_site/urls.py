@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("quotes.urls")),
     path("", include("usage.urls")),
     path("", include("pricing_mcp.urls")),
+    path("", include("impact.urls")),
 ]
 
 handler500 = views.server_error

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from calculator.engine.cards import latest_in_force
@@ -161,6 +162,10 @@ class RateCardQuerySet(models.QuerySet):
         return latest_in_force(self.published().filter(currency=currency, effective_from__lte=on), on)
 
 
+# Sent with `card=` once a card's publication is committed (impact/ mails the people it concerns).
+card_published = Signal()
+
+
 class RateCard(models.Model):
     """Meta's prices for one currency from one date, and the rules they are applied with.
 
@@ -270,6 +275,7 @@ class RateCard(models.Model):
             self.status = CardStatus.PUBLISHED
             self.published_at = timezone.now()
             super().save(update_fields=["status", "published_at"])
+            transaction.on_commit(lambda: card_published.send(sender=RateCard, card=self))
 
     def new_draft(self) -> "RateCard":
         """A draft copy (rules, rates, tiers) to correct a published card."""

@@ -94,6 +94,10 @@ MATRIX = [
     ("get", "/usage/globex/2026-11/usage.csv", None, OTHER_WORKSPACE, "usage-csv"),
     ("get", "/usage/globex/2026-11/messages.csv", None, OTHER_WORKSPACE, "usage-messages-csv"),
     ("get", "/usage/globex/upload/", None, OTHER_WORKSPACE, "usage-upload"),
+    # The impact report of a card: staff only (it names every open quote and workspace).
+    ("get", "/impact/cards/{card}/", None, (302, 403, 403, 403, 200, 200), "impact:card"),
+    ("get", "/impact/cards/{card}/impact.csv", None, (302, 403, 403, 403, 200, 200), "impact:card-csv"),
+    ("get", "/impact/cards/999999/", None, (302, 403, 403, 403, 404, 404), "impact:card"),
     # The admin: any staff member looks at cards and mappings; only rate editors change them.
     ("get", "/admin/", None, ADMIN_STAFF, None),
     ("get", "/admin/ratecards/ratecard/", None, ADMIN_STAFF, None),
@@ -175,7 +179,7 @@ def test_every_url_answers_each_role_as_it_should(client, site, settings, method
         client.logout()
         response = answer(client, people, role, method, url.format(**ids), data)
         got[role] = response.status_code
-        if response.status_code in (401, 403, 404) and url.startswith(("/quotes/", "/usage/")):
+        if response.status_code in (401, 403, 404) and url.startswith(("/quotes/", "/usage/", "/impact/")):
             content = b"".join(response.streaming_content) if response.streaming else response.content
             assert b"Initech" not in content and b"wamid" not in content, (role, url)
         if response.status_code == 302 and role == "anonymous" and answers[0] == 302 and "logout" not in url:

@@ -1,0 +1,71 @@
+"""Publishing a card tells the people it concerns: one e-mail each, with their own lines of the report.
+
+Quote owners get their open quotes; each workspace's members get their workspaces' last full month.
+Someone who is both gets one e-mail with both. People without an e-mail address are skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import date
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.urls import reverse
+from django.utils import timezone
+
+from impact.exports import quote_text, workspace_text
+from impact.report import ImpactReport, impact_report
+from ratecards.models import RateCard
+
+logger = logging.getLogger(__name__)
+
+
+def messages_for(report: ImpactReport, link: str) -> list[EmailMessage]:
+    lines: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"quotes": [], "workspaces": []})
+    for line in report.quotes:
+        if line.quote.owner.email:
+            lines[line.quote.owner.email]["quotes"].append(quote_text(line))
+    for line in report.workspaces:
+        for member in line.workspace.members.all():
+            if member.email:
+                lines[member.email]["workspaces"].append(workspace_text(line))
+    card = report.card
+    found = []
+    for address in sorted(lines):
+        parts = [f"Meta's rate card {card.name} has been published (in force from {card.effective_from:%d %B %Y}). "
+                 "What it does to Meta's charges:"]
+        if lines[address]["quotes"]:
+            parts += ["", "Your open quotes (Meta's charges of the quoted mix):", *lines[address]["quotes"]]
+        if lines[address]["workspaces"]:
+            parts += ["", f"Your workspaces, {report.month:%B %Y} replayed on the new card:", *lines[address]["workspaces"]]
+        if link:
+            parts += ["", f"The whole report (staff, on the pricing site): {link}"]
+        found.append(EmailMessage(f"New WhatsApp rate card {card.name}: what it changes for you", "\n".join(parts),
+                                  settings.DEFAULT_FROM_EMAIL, [address]))
+    return found
+
+
+def send_publication_mail(card_id: int, today: date, link: str = "") -> int:
+    """Build the card's report and send each person concerned their lines; the number of e-mails sent."""
+    card = RateCard.objects.filter(pk=card_id).first()
+    if card is None:
+        return 0
+    messages = messages_for(impact_report(card, today), link)
+    if not messages:
+        return 0
+    with get_connection() as connection:
+        return connection.send_messages(messages)
+
+
+def on_publish(sender, card: RateCard, **kwargs) -> None:
+    """`ratecards.models.card_published` (sent once the publication is committed): mail the people concerned.
+
+    The card is published whatever happens to the mail: a failure is logged, never the publisher's error."""
+    try:
+        sent = send_publication_mail(card.pk, timezone.localdate(), reverse("impact:card", args=[card.pk]))
+    except Exception:
+        logger.exception("The publication e-mails of rate card %s were not sent", card.pk)
+    else:
+        logger.info("Rate card %s published: %d impact e-mail(s) sent", card.pk, sent)
