@@ -172,3 +172,17 @@ def test_create_quote_takes_an_api_key_of_a_sales_account(live_server):
 def test_only_post_is_served(live_server, client):
     response = client.get("/mcp")
     assert response.status_code == 405 and response["Allow"] == "POST"
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_tool_runs_on_the_requests_own_thread_and_database_connection(client):
+    """The key and its user exist only inside this test's open transaction: a tool that ran on another
+    thread (another connection) would not find them."""
+    key = APIKey.create_for(testing.user("sam", testing.SALES), "assistant")[1]
+    message = {"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "create_quote", "arguments": {
+        "customer": "Acme Ltd", "on": ON, "compare_on": [], "lines": MIX}}}
+    response = client.post("/mcp", message, content_type="application/json", headers={
+        "Accept": "application/json, text/event-stream", "Authorization": f"Bearer {key}"})
+    result = response.json()["result"]
+    assert result["isError"] is False, result
+    assert result["structuredContent"]["total"] == "13.20" and Quote.objects.get().customer == "Acme Ltd"
