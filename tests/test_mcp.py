@@ -20,8 +20,9 @@ from accounts.models import APIKey
 from quotes import testing
 from quotes.models import Quote
 from ratecards.models import RateCard
+from tests.event_loops import no_running_loop  # noqa: F401 (a fixture)
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_running_loop")]
 ON = "2026-11-01"
 MIX = [{"country": "IN", "marketing": 1000, "utility": 1000}]
 

@@ -21,6 +21,7 @@ from quotes import testing
 from ratecards.models import RateCard
 from usage.ingest import ingest
 from usage.models import Workspace
+from tests.event_loops import no_running_loop  # noqa: F401 (a fixture: /mcp is served through async_to_sync)
 
 pytestmark = pytest.mark.django_db
 
@@ -171,7 +172,8 @@ def answer(client, people, role, method, url, data):
 
 
 @pytest.mark.parametrize("method,url,data,answers,name", MATRIX, ids=[f"{m} {u}" for m, u, *_ in MATRIX])
-def test_every_url_answers_each_role_as_it_should(client, site, settings, method, url, data, answers, name):
+def test_every_url_answers_each_role_as_it_should(client, site, settings, no_running_loop, method, url, data, answers,
+                                                  name):
     settings.RATE_LIMITS = {key: (10**6, 60) for key in settings.RATE_LIMITS}
     people, ids = site
     got = {}
