@@ -1,5 +1,7 @@
 """Publishing a card tells the people it concerns: one e-mail each, with their own lines of the report.
 
+Sent by the task worker (`publication_mail`, queued once the publication commits), not in the admin's request.
+
 Quote owners get their open quotes; each workspace's members get their workspaces' last full month.
 Someone who is both gets one e-mail with both. People without an e-mail address are skipped.
 """
@@ -12,6 +14,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
@@ -47,25 +50,30 @@ def messages_for(report: ImpactReport, link: str) -> list[EmailMessage]:
     return found
 
 
-def send_publication_mail(card_id: int, today: date, link: str = "") -> int:
-    """Build the card's report and send each person concerned their lines; the number of e-mails sent."""
+def send_publication_mail(card_id: int, today: date, link: str = "") -> list[str]:
+    """Build the card's report and send each person concerned their lines; the addresses mailed."""
     card = RateCard.objects.filter(pk=card_id).first()
     if card is None:
-        return 0
+        return []
     messages = messages_for(impact_report(card, today), link)
-    if not messages:
-        return 0
-    with get_connection() as connection:
-        return connection.send_messages(messages)
+    if messages:
+        with get_connection() as connection:
+            connection.send_messages(messages)
+    return [message.to[0] for message in messages]
+
+
+@task
+def publication_mail(card_id: int, today: str, link: str) -> list[str]:
+    """The task queue's job (`run_worker`): the report is built and mailed outside the publisher's request."""
+    return send_publication_mail(card_id, date.fromisoformat(today), link)
 
 
 def on_publish(sender, card: RateCard, **kwargs) -> None:
-    """`ratecards.models.card_published` (sent once the publication is committed): mail the people concerned.
+    """`ratecards.models.card_published` (sent once the publication is committed): queue the e-mails.
 
-    The card is published whatever happens to the mail: a failure is logged, never the publisher's error."""
+    The card is published whatever happens to the mail: a failure to queue is logged, never the publisher's
+    error (the worker logs a failure to send)."""
     try:
-        sent = send_publication_mail(card.pk, timezone.localdate(), reverse("impact:card", args=[card.pk]))
+        publication_mail.enqueue(card.pk, timezone.localdate().isoformat(), reverse("impact:card", args=[card.pk]))
     except Exception:
-        logger.exception("The publication e-mails of rate card %s were not sent", card.pk)
-    else:
-        logger.info("Rate card %s published: %d impact e-mail(s) sent", card.pk, sent)
+        logger.exception("The publication e-mails of rate card %s were not queued", card.pk)
