@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from impact.exports import quote_text, workspace_text
-from impact.report import ImpactReport, impact_report
+from impact.report import ImpactReport, concerns_anyone, impact_report
 from ratecards.models import RateCard
 
 logger = logging.getLogger(__name__)
@@ -72,8 +72,11 @@ def on_publish(sender, card: RateCard, **kwargs) -> None:
     """`ratecards.models.card_published` (sent once the publication is committed): queue the e-mails.
 
     The card is published whatever happens to the mail: a failure to queue is logged, never the publisher's
-    error (the worker logs a failure to send)."""
+    error (the worker logs a failure to send). Nothing is queued when no open quote or workspace can be
+    concerned (migrate publishing the shipped cards into an empty site)."""
     try:
+        if not concerns_anyone(card):
+            return
         publication_mail.enqueue(card.pk, timezone.localdate().isoformat(), reverse("impact:card", args=[card.pk]))
     except Exception:
         logger.exception("The publication e-mails of rate card %s were not queued", card.pk)

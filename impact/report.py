@@ -181,6 +181,11 @@ def replay_workspace(catalog: Catalog, snapshot: CardSnapshot, workspace: Worksp
                   len(timeline.events))
 
 
+def concerns_anyone(card: RateCard) -> bool:
+    """Whether the card's report can have a line: an open quote in its currency, or (USD) a workspace."""
+    return open_quotes(card.currency).exists() or (card.currency == USAGE_CURRENCY and Workspace.objects.exists())
+
+
 def impact_report(card: RateCard, today: date) -> ImpactReport:
     catalog = Catalog()
     snapshot = card_snapshot(catalog, card)
