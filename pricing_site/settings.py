@@ -248,6 +248,14 @@ else:
     )
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_FROM_EMAIL", "pricing@localhost")
 
+# Meta's Graph API, for the daily pull of each workspace's pricing_analytics (usage/graph.py). Tests point
+# the base URL at a fake server on loopback.
+GRAPH_API_BASE_URL = os.environ.get("GRAPH_API_BASE_URL", "https://graph.facebook.com")
+GRAPH_API_VERSION = os.environ.get("GRAPH_API_VERSION", "v25.0")
+GRAPH_API_TIMEOUT = float(os.environ.get("GRAPH_API_TIMEOUT", "30"))  # seconds per request
+GRAPH_API_MAX_ATTEMPTS = int(os.environ.get("GRAPH_API_MAX_ATTEMPTS", "5"))  # tries per page, rate limits included
+GRAPH_API_BACKOFF_SECONDS = float(os.environ.get("GRAPH_API_BACKOFF_SECONDS", "2"))  # first wait; doubles
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

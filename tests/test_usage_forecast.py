@@ -80,6 +80,7 @@ def test_the_month_end_is_forecast_through_the_tiers_and_the_allowance(small_car
     assert ahead.forecast.total == Decimal("0.0164")
     # The allowance: 1 of 2 used; the second free message comes at day 20, the first charged after it: day 21.
     assert (ahead.forecast.allowance.used, ahead.forecast.allowance.runs_out_day) == (1, 21)
+    assert ahead.allowance_runs_out == date(2027, 4, 21)
     assert ahead.budget is None and ahead.crossing is None
 
 
@@ -115,7 +116,7 @@ def test_a_month_that_is_over_shows_what_was_charged_and_the_day_the_budget_went
     assert "The month's charge</h2>" in page
     assert 'id="forecast-total">$0.02<' in page
     assert 'id="forecast-budget">$0.01<' in page
-    assert "3 October (passed)" in page
+    assert "3 October <small>(passed)</small>" in page
     assert "passed its budget of $0.01 on 3 October; the month-end forecast is $0.02." in page
 
 

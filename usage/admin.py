@@ -1,5 +1,6 @@
 """Staff manage workspaces (and their members, time zone and business) here, and see what was loaded."""
 
+from django import forms
 from django.contrib import admin
 
 from .models import TopUp, AlertSent, Business, IngestRun, TierUpdate, Workspace
@@ -83,8 +84,41 @@ class BusinessAdmin(admin.ModelAdmin):
             recount(members)
 
 
+class WorkspaceForm(forms.ModelForm):
+    """The Graph API access token is write-only: typed to set it, never shown; blank keeps it."""
+
+    access_token = forms.CharField(
+        label="Graph API access token", required=False, max_length=1024,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="A token with whatsapp_business_management, for the daily pull of Meta's pricing analytics. "
+                  "Leave blank to keep the saved one.")
+    clear_access_token = forms.BooleanField(label="Remove the saved access token", required=False)
+
+    class Meta:
+        model = Workspace
+        exclude = ("graph_access_token",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        saved = bool(self.instance.pk and self.instance.graph_access_token)
+        self.fields["access_token"].help_text = (
+            ("A token is set (hidden). " if saved else "No token set. ") + self.fields["access_token"].help_text)
+
+    def save(self, commit=True):
+        workspace = super().save(commit=False)
+        if self.cleaned_data.get("clear_access_token"):
+            workspace.graph_access_token = ""
+        elif self.cleaned_data.get("access_token"):
+            workspace.graph_access_token = self.cleaned_data["access_token"].strip()
+        if commit:
+            workspace.save()
+            self.save_m2m()
+        return workspace
+
+
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):
+    form = WorkspaceForm
     list_display = ("name", "slug", "timezone", "business", "business_country", "auth_international", "monthly_budget",
                     "member_count")
     list_filter = ("business",)

@@ -50,6 +50,12 @@ class MonthForecast:
         return None if self.crossing is None else self.month.replace(day=self.crossing.day)
 
     @property
+    def allowance_runs_out(self) -> date | None:
+        allowance = self.forecast.allowance
+        return None if allowance is None or allowance.runs_out_day is None else self.month.replace(
+            day=allowance.runs_out_day)
+
+    @property
     def days_so_far(self) -> Decimal:
         return self.forecast.elapsed.quantize(Decimal("0.1"))
 

@@ -233,16 +233,24 @@ class _Loader:
         report.kind = IngestRun.Kind.ANALYTICS
         report.records += len(points)
         report.analytics_points += len(points)
-        AnalyticsPoint.objects.bulk_create(
-            [AnalyticsPoint(workspace=self.workspace, month=_month_of(p.start, self.workspace), start=p.start, end=p.end,
-                            phone_number=p.phone_number, country=p.country, pricing_type=p.pricing_type,
-                            pricing_category=p.pricing_category, tier=p.tier, volume=p.volume, cost=p.cost)
-             for p in points],
-            update_conflicts=True,
-            unique_fields=["workspace", "start", "end", "phone_number", "country", "pricing_type", "pricing_category",
-                           "tier"],
-            update_fields=["month", "volume", "cost"],
-        )
+        store_analytics(self.workspace, points)
+
+
+def store_analytics(workspace: Workspace, points) -> list[str]:
+    """Keep Meta's data points: one row per period, phone, country, type, category and tier; a point seen
+    again (a file loaded twice, a day Meta revised and pulled again) replaces its volume and cost. Answers
+    the months (YYYY-MM) they fall in."""
+    AnalyticsPoint.objects.bulk_create(
+        [AnalyticsPoint(workspace=workspace, month=_month_of(p.start, workspace), start=p.start, end=p.end,
+                        phone_number=p.phone_number, country=p.country, pricing_type=p.pricing_type,
+                        pricing_category=p.pricing_category, tier=p.tier, volume=p.volume, cost=p.cost)
+         for p in points],
+        update_conflicts=True,
+        unique_fields=["workspace", "start", "end", "phone_number", "country", "pricing_type", "pricing_category",
+                       "tier"],
+        update_fields=["month", "volume", "cost"],
+    )
+    return sorted({f"{_month_of(p.start, workspace):%Y-%m}" for p in points})
 
 
 def _month_of(ts: int, workspace: Workspace) -> date:

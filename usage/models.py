@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -94,6 +94,16 @@ class Workspace(models.Model):
         help_text=f"What the month's messages may cost, in {CURRENCY} (the currency of the cards that price "
                   "usage). The dashboard forecasts the month's end against it and alerts when it will be passed. "
                   "Blank: no budget.",
+    )
+    waba_id = models.CharField(
+        "WABA id", max_length=32, blank=True, validators=[RegexValidator(r"^[0-9]+$", "A WABA id is digits only.")],
+        help_text="The WhatsApp Business Account's id: with an access token, Meta's pricing analytics are pulled "
+                  "from the Graph API every day into the reconciliation. Blank: no pull.",
+    )
+    graph_access_token = models.CharField(
+        max_length=1024, blank=True,
+        help_text="A Graph API access token with whatsapp_business_management (a system user's token). Never "
+                  "shown again after saving.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
