@@ -255,6 +255,8 @@ GRAPH_API_VERSION = os.environ.get("GRAPH_API_VERSION", "v25.0")
 GRAPH_API_TIMEOUT = float(os.environ.get("GRAPH_API_TIMEOUT", "30"))  # seconds per request
 GRAPH_API_MAX_ATTEMPTS = int(os.environ.get("GRAPH_API_MAX_ATTEMPTS", "5"))  # tries per page, rate limits included
 GRAPH_API_BACKOFF_SECONDS = float(os.environ.get("GRAPH_API_BACKOFF_SECONDS", "2"))  # first wait; doubles
+# The hour (UTC) of the daily run on the task queue: the pull above, then the alert digest (usage/scheduled.py).
+USAGE_DAILY_TASKS_HOUR = int(os.environ.get("USAGE_DAILY_TASKS_HOUR", "6"))
 
 LOGGING = {
     "version": 1,
