@@ -20,6 +20,7 @@ BENCHES = [
     ["bench_usage_export.py"],
     ["bench_admin_draft.py"],
     ["hostile_load.py"],
+    ["bench_live_webhooks.py"],  # PostgreSQL: DATABASE_URL
 ]
 
 

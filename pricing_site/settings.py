@@ -130,6 +130,12 @@ TASKS = {
         "BACKEND": os.environ.get("DJANGO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# Called by `run_worker` when it starts, after tasks of dead workers are queued again: work a dead
+# process stored but did not queue (a webhook payload whose web worker died before queueing its task).
+TASK_WORKER_STARTUP = ["usage.live.schedule_pending"]
+# Live webhook payloads loaded in one transaction by the worker: bigger batches, more throughput; the
+# dashboard is behind by about one batch's time.
+LIVE_WEBHOOK_BATCH = int(os.environ.get("LIVE_WEBHOOK_BATCH", "5000"))
 
 # Cache (rate limits, shared by every worker): Redis when REDIS_URL is set, as in any deployment of
 # more than one process; otherwise this process's memory, which is enough for `make run`.
@@ -177,6 +183,10 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 # The usage upload page's limit; bigger files go through `manage.py ingest_webhooks`.
 USAGE_UPLOAD_MAX_BYTES = int(os.environ.get("USAGE_UPLOAD_MAX_MB", "50")) * 1024 * 1024
+# Uploads bigger than this load in the task worker (the page shows progress); smaller ones at once.
+USAGE_UPLOAD_BACKGROUND_BYTES = int(float(os.environ.get("USAGE_UPLOAD_BACKGROUND_MB", "4")) * 1024 * 1024)
+# What-if replays of months with more messages than this run in the task worker; smaller ones at once.
+USAGE_WHATIF_BACKGROUND_MESSAGES = int(os.environ.get("USAGE_WHATIF_BACKGROUND_MESSAGES", "20000"))
 # What one upload request can finish within gunicorn's timeout (README, "Limits of one request").
 USAGE_UPLOAD_MAX_LINES = int(os.environ.get("USAGE_UPLOAD_MAX_LINES", limits.UPLOAD_MAX_LINES))
 USAGE_UPLOAD_MAX_UNCOMPRESSED_MB = int(os.environ.get("USAGE_UPLOAD_MAX_UNCOMPRESSED_MB",

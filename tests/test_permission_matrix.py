@@ -89,7 +89,16 @@ MATRIX = [
     ("get", "/usage/acme/2026-11/usage.csv", None, WORKSPACE, "usage-csv"),
     ("get", "/usage/acme/2026-11/messages.csv", None, WORKSPACE, "usage-messages-csv"),
     ("get", "/usage/acme/upload/", None, WORKSPACE, "usage-upload"),
+    ("get", "/usage/acme/webhooks/", None, WORKSPACE, "usage-webhook-setup"),
     ("get", "/usage/globex/", None, (302, 404, 404, 404, 302, 302), "usage-dashboard"),
+    ("get", "/usage/globex/webhooks/", None, OTHER_WORKSPACE, "usage-webhook-setup"),
+    # Meta's endpoint: no role opens it; the verify token and the signature do (tests/test_live_webhooks.py).
+    ("get", "/webhooks/meta/acme?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1", None, (403,) * 6,
+     "usage-webhook"),
+    ("post", "/webhooks/meta/acme", {}, (401,) * 6, "usage-webhook"),
+    # The month as JSON: members and staff (session or API key); a non-member learns nothing.
+    ("get", "/api/v1/usage/acme/months/2026-11", None, (401, 200, 404, 404, 200, 200), "api-usage-month"),
+    ("get", "/api/v1/usage/globex/months/2026-11", None, (401, 404, 404, 404, 200, 200), "api-usage-month"),
     ("get", "/usage/globex/2026-11/", None, OTHER_WORKSPACE, "usage-month"),
     ("get", "/usage/globex/2026-11/what-if/", None, OTHER_WORKSPACE, "usage-what-if"),
     ("get", "/usage/globex/2026-11/usage.csv", None, OTHER_WORKSPACE, "usage-csv"),
@@ -126,6 +135,8 @@ MATRIX = [
     ("get", "/admin/plans/priceplan/", None, (302, 302, 302, 302, 403, 403), None),
     ("get", "/admin/plans/priceplan/{package}/change/", None, (302, 302, 302, 302, 403, 403), None),
     ("get", "/admin/plans/packageterms/", None, (302, 302, 302, 302, 403, 403), None),
+    # Task results: superusers (staff without the view permission are not shown the app at all).
+    ("get", "/admin/django_tasks_db/dbtaskresult/", None, (302, 302, 302, 302, 404, 404), None),
 ]
 
 # URL names the matrix need not list: Django's own password-reset steps (token URLs) and the admin's.

@@ -2,8 +2,10 @@
 
 from django import forms
 from django.contrib import admin
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 
-from .models import TopUp, AlertSent, Business, IngestRun, TierUpdate, Workspace
+from .models import AlertSent, Business, IngestRun, TierUpdate, TopUp, Workspace, new_verify_token
 from .recount import changed_after_save, recount
 
 
@@ -85,7 +87,11 @@ class BusinessAdmin(admin.ModelAdmin):
 
 
 class WorkspaceForm(forms.ModelForm):
-    """The Graph API access token is write-only: typed to set it, never shown; blank keeps it."""
+    """The secrets are write-only: password fields never filled in; empty keeps what is saved.
+
+    The Graph API access token (the daily pull of Meta's pricing analytics) and the app secret (signs every
+    live webhook) are typed to set them and never shown again.
+    """
 
     access_token = forms.CharField(
         label="Graph API access token", required=False, max_length=1024,
@@ -93,16 +99,29 @@ class WorkspaceForm(forms.ModelForm):
         help_text="A token with whatsapp_business_management, for the daily pull of Meta's pricing analytics. "
                   "Leave blank to keep the saved one.")
     clear_access_token = forms.BooleanField(label="Remove the saved access token", required=False)
+    new_app_secret = forms.CharField(
+        label="App secret", required=False, max_length=128, strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="The Meta app's secret (App Dashboard, App settings → Basic): it signs every webhook. "
+                  "Never shown again after saving; leave empty to keep the current one.",
+    )
+    clear_app_secret = forms.BooleanField(label="Remove the app secret (webhooks are refused until a new one is set)",
+                                          required=False)
 
     class Meta:
         model = Workspace
-        exclude = ("graph_access_token",)
+        exclude = ("graph_access_token", "app_secret", "app_secret_set_at")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         saved = bool(self.instance.pk and self.instance.graph_access_token)
         self.fields["access_token"].help_text = (
             ("A token is set (hidden). " if saved else "No token set. ") + self.fields["access_token"].help_text)
+        self.fields["webhook_verify_token"].required = False
+        self.fields["webhook_verify_token"].help_text += " Empty: a new random one."
+
+    def clean_webhook_verify_token(self) -> str:
+        return self.cleaned_data.get("webhook_verify_token", "").strip() or new_verify_token()
 
     def save(self, commit=True):
         workspace = super().save(commit=False)
@@ -110,12 +129,17 @@ class WorkspaceForm(forms.ModelForm):
             workspace.graph_access_token = ""
         elif self.cleaned_data.get("access_token"):
             workspace.graph_access_token = self.cleaned_data["access_token"].strip()
+        if self.cleaned_data.get("new_app_secret"):
+            workspace.set_app_secret(self.cleaned_data["new_app_secret"])
+        elif self.cleaned_data.get("clear_app_secret"):
+            workspace.set_app_secret("")
         if commit:
             workspace.save()
             self.save_m2m()
         return workspace
 
 
+@method_decorator(sensitive_post_parameters("new_app_secret", "access_token"), name="changeform_view")
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):
     form = WorkspaceForm
@@ -126,6 +150,25 @@ class WorkspaceAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("members",)
     inlines = [TopUpInline, TierUpdateInline, IngestRunInline]
+    readonly_fields = ("app_secret_state",)
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "members", "business", "timezone", "business_country",
+                           "auth_international", "monthly_budget")}),
+        ("Prepaid balance and package", {"fields": ("prepaid_alert_below", "package_plan")}),
+        ("Meta's pricing analytics (daily pull)", {"fields": ("waba_id", "access_token", "clear_access_token")}),
+        ("Live webhooks from Meta", {
+            "description": "The workspace's page (Usage → the workspace → Live webhooks) shows the callback URL "
+                           "and these settings with how to paste them into Meta's webhook settings.",
+            "fields": ("webhook_verify_token", "app_secret_state", "new_app_secret", "clear_app_secret"),
+        }),
+    )
+
+    @admin.display(description="App secret now")
+    def app_secret_state(self, obj: Workspace) -> str:
+        if not obj.app_secret:
+            return "Not set: webhooks are refused (401) until it is."
+        when = f" on {obj.app_secret_set_at:%Y-%m-%d %H:%M} UTC" if obj.app_secret_set_at else ""
+        return f"Set{when}"
 
     @admin.display(description="Members")
     def member_count(self, obj: Workspace) -> int:

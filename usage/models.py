@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone, tzinfo
 from decimal import Decimal
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone as dj_timezone
 
 from calculator.timezones import DEFAULT as DEFAULT_TIMEZONE
 from calculator.timezones import MAX_LENGTH as TIMEZONE_LENGTH
@@ -52,6 +54,10 @@ class Business(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def new_verify_token() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class Workspace(models.Model):
@@ -105,6 +111,15 @@ class Workspace(models.Model):
         help_text="A Graph API access token with whatsapp_business_management (a system user's token). Never "
                   "shown again after saving.",
     )
+    webhook_verify_token = models.CharField(
+        max_length=128, default=new_verify_token,
+        help_text="What Meta's webhook settings must send as the verify token (Meta's \"Verify token\").",
+    )
+    app_secret = models.CharField(
+        max_length=128, blank=True,
+        help_text="The Meta app's secret (App settings, Basic): signs every webhook. Never shown again.",
+    )
+    app_secret_set_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -112,6 +127,10 @@ class Workspace(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def set_app_secret(self, secret: str) -> None:
+        self.app_secret = secret
+        self.app_secret_set_at = dj_timezone.now() if secret else None
 
     @property
     def tz(self) -> tzinfo:
@@ -397,3 +416,5 @@ class TopUp(models.Model):
         if not (len(self.currency or "") == 3 and self.currency.isascii() and self.currency.isalpha()
                 and self.currency.isupper()):
             raise ValidationError({"currency": "ISO 4217, three capital letters, e.g. USD."})
+from usage.live_models import LiveQueueState, WebhookPayload  # noqa: E402,F401
+from usage.job_models import Job  # noqa: E402,F401

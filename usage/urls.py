@@ -2,7 +2,7 @@ from datetime import date
 
 from django.urls import path, register_converter
 
-from usage import views
+from usage import live_views, views
 
 
 class MonthConverter:
@@ -23,6 +23,9 @@ urlpatterns = [
     path("usage/", views.index, name="usage-index"),
     path("usage/<slug:workspace>/", views.dashboard, name="usage-dashboard"),
     path("usage/<slug:workspace>/upload/", views.upload, name="usage-upload"),
+    path("usage/<slug:workspace>/webhooks/", live_views.setup, name="usage-webhook-setup"),
+    path("webhooks/meta/<slug:workspace>", live_views.meta_webhook, name="usage-webhook"),
+    path("api/v1/usage/<slug:workspace>/months/<month:month>", live_views.month_api, name="api-usage-month"),
     path("usage/<slug:workspace>/<month:month>/", views.dashboard, name="usage-month"),
     path("usage/<slug:workspace>/<month:month>/what-if/", views.what_if, name="usage-what-if"),
     path("usage/<slug:workspace>/<month:month>/usage.csv", views.month_csv, name="usage-csv"),

@@ -14,12 +14,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import exports, whatif
+from . import exports, jobs, whatif
 from .access import workspace_for, workspaces_for
 from .dashboard import month_view
 from .forms import UploadForm, size_text, upload_limit, upload_line_limit, upload_uncompressed_limit
 from .ingest import ingest
-from .models import IngestRun
+from .models import IngestRun, Job
 from .calls import month_calls
 from .summary import month_totals, months_with_data
 from .webhooks import FileTooLarge, NotWebhooks
@@ -57,11 +57,16 @@ def what_if(request: HttpRequest, workspace: str, month: date) -> HttpResponse:
     space = workspace_for(request.user, workspace)
     if month not in months_with_data(space):
         raise Http404("No usage loaded for this month")
-    found = whatif.what_if(space, month)
+    found, job = whatif.cached(space, month), None
+    if found is None:
+        if jobs.what_if_in_background(space, month):
+            job = jobs.start_what_if(space, month)
+        else:
+            found = whatif.what_if(space, month)
     if request.htmx:
         return render(request, "usage/dashboard.html#what-if", _what_if_context(space, month, found,
-                                                                                 month_totals(space, month)))
-    return render(request, "usage/dashboard.html", _page(space, month_view(space, month), found))
+                                                                                 month_totals(space, month)) | {"job": job})
+    return render(request, "usage/dashboard.html", _page(space, month_view(space, month), found) | {"job": job})
 
 
 def _month_asked(text: str) -> date | None:
@@ -107,20 +112,28 @@ def upload(request: HttpRequest, workspace: str) -> HttpResponse:
     form, refused = UploadForm(), None
     if request.method == "POST":
         form, refused, run = _load_upload(request, space)
+        if isinstance(run, Job):
+            return redirect(f"{reverse('usage-upload', args=[space.slug])}?job={run.pk}")
         if run is not None:
             return redirect(f"{reverse('usage-upload', args=[space.slug])}?run={run.pk}")
-    shown = None
+    shown = job = None
     if request.GET.get("run", "").isdigit():
         shown = IngestRun.objects.filter(workspace=space, pk=int(request.GET["run"])).first()
+    if request.GET.get("job", "").isdigit() and len(request.GET["job"]) <= 18:
+        job = Job.objects.filter(workspace=space, kind=Job.Kind.UPLOAD, pk=int(request.GET["job"])).first()
+        shown = job.run if job is not None else None
+        if request.htmx and job is not None:
+            return render(request, "usage/upload.html#job", {"workspace": space, "job": job, "run": shown})
     return render(request, "usage/upload.html", {
         "workspace": space, "form": form, "refused": refused, "run": shown, "limit": size_text(upload_limit()),
         "line_limit": upload_line_limit(),
-        "runs": space.ingest_runs.all()[:10],
+        "runs": space.ingest_runs.all()[:10], "job": job,
     }, status=400 if request.method == "POST" else 200)
 
 
-def _load_upload(request: HttpRequest, space) -> tuple[UploadForm, str | None, IngestRun | None]:
-    """(form, why nothing was loaded, the load): a file over the size limit or not webhooks loads nothing."""
+def _load_upload(request: HttpRequest, space) -> tuple[UploadForm, str | None, IngestRun | Job | None]:
+    """(form, why nothing was loaded, the load or the job loading it in the worker): a file over the size
+    limit or not webhooks loads nothing; a file over USAGE_UPLOAD_BACKGROUND_MB loads in the worker."""
     limit = upload_limit()
     if int(request.META.get("CONTENT_LENGTH") or 0) > limit + 64 * 1024:
         return UploadForm(), (f"This upload is larger than {size_text(limit)}. Load bigger files with the command: "
@@ -130,6 +143,8 @@ def _load_upload(request: HttpRequest, space) -> tuple[UploadForm, str | None, I
         return form, None, None
     upload_file = form.cleaned_data["file"]
     upload_file.seek(0)
+    if jobs.upload_in_background(upload_file.size):
+        return form, None, jobs.start_upload(space, request.user, upload_file.name, upload_file.read())
     try:
         report = ingest(upload_file.file, space, filename=upload_file.name, user=request.user,
                         max_lines=upload_line_limit(), max_bytes=upload_uncompressed_limit())

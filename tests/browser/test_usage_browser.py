@@ -75,7 +75,8 @@ def test_uploading_the_sample_and_reading_the_month(member, new_page):
     expect(page.locator("#kpi-paid")).to_have_text("1")
 
 
-def test_a_bigger_month_reads_well_and_axe_finds_nothing_serious(member, new_page):
+def test_a_bigger_month_reads_well_and_axe_finds_nothing_serious(member, new_page, task_worker):
+    """A month this big replays in the task worker: the what-if panel polls until it is there."""
     for month, lines, seed in ((date(2026, 10, 1), 40_000, 3), (date(2026, 11, 1), 60_000, 4)):
         export = "".join(synthetic.lines(lines, month=month, seed=seed)).replace('"wamid.', f'"wamid.{seed}.')
         ingest(io.BytesIO(export.encode()), member, f"{month:%B}.jsonl")

@@ -4,6 +4,8 @@ itself `host:pid:random` so that later workers can tell whether it is still aliv
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands import db_worker
 
 from pricing_site.worker import new_worker_id, requeue_interrupted
@@ -22,4 +24,6 @@ class Command(db_worker.Command):
         requeued = requeue_interrupted()
         if requeued:
             self.stdout.write(f"Queued again {requeued} task(s) interrupted by a worker that died.")
+        for path in getattr(settings, "TASK_WORKER_STARTUP", ()):
+            import_string(path)()
         super().handle(*args, **options)

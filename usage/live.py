@@ -1,0 +1,135 @@
+"""A workspace's own webhook endpoint, behind the views: checking, storing, and processing in the background.
+
+A POST with a good signature is stored as it came (`WebhookPayload`) and answered at once; a task of the
+task queue (`process_payloads`, run by `manage.py run_worker`) loads the pending payloads of the workspace
+in batches through the same parser, merge and writer as a file (`usage.ingest.ingest_payloads`), and marks
+them processed in the same transaction. A worker killed mid-batch leaves the batch pending (its
+transaction is rolled back) and its task is run again; a payload Meta sends twice merges into nothing new.
+
+One task serves a burst of payloads: `schedule` queues one only when none is queued
+(`LiveQueueState.scheduled`), after the payload is committed; the task clears the flag before it reads,
+so a payload committed before the flag was seen set is read by the task that cleared it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from .calls import parse_call_events
+from .fields import check_envelope
+from .ingest import ingest_payloads
+from .live_models import LiveQueueState, WebhookPayload
+from .models import Workspace
+from .webhooks import RecordError, parse_record
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024  # Meta's webhooks are a few KB; a bigger body is refused before it is read
+SIGNATURE_PREFIX = "sha256="
+
+
+def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
+    """Meta's `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body with the app secret>`,
+    compared in constant time. No secret set: nothing is accepted."""
+    if not secret or not header or not header.startswith(SIGNATURE_PREFIX):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header[len(SIGNATURE_PREFIX):].strip().lower())
+
+
+def verify_token_ok(workspace: Workspace, token: str | None) -> bool:
+    known = workspace.webhook_verify_token
+    return bool(known) and token is not None and hmac.compare_digest(known.encode(), token.encode())
+
+
+def problem_with(body: bytes) -> str | None:
+    """Why a body is not a WhatsApp Business Account webhook we can store (None: it is one)."""
+    try:
+        states, changes, analytics, _ignored = parse_record(body)
+        if analytics is not None:
+            return "this is a pricing_analytics response, not a webhook: upload it on the workspace's Load data page"
+        check_envelope(states, changes, body)
+        if b'"calls"' in body:
+            parse_call_events(body)
+    except RecordError as exc:
+        return str(exc)
+    return None
+
+
+def receive(workspace: Workspace, body: bytes) -> WebhookPayload:
+    """Store a checked payload; once committed, make sure a task will process it."""
+    with transaction.atomic():
+        payload = WebhookPayload.objects.create(workspace=workspace, body=body)
+        transaction.on_commit(lambda: schedule(workspace.pk))
+    return payload
+
+
+def schedule(workspace_id: int) -> bool:
+    """Queue a `process_payloads` task for the workspace unless one is queued already. True: queued.
+
+    The usual case under load is a read and nothing else: the flag is set, so a task is queued and has
+    not yet cleared it, and it reads the pending payloads after clearing it, so after this payload's commit."""
+    if LiveQueueState.objects.filter(workspace_id=workspace_id, scheduled=True).exists():
+        return False
+    with transaction.atomic():
+        if not LiveQueueState.objects.filter(workspace_id=workspace_id, scheduled=False).update(scheduled=True):
+            _, created = LiveQueueState.objects.get_or_create(workspace_id=workspace_id, defaults={"scheduled": True})
+            if not created:
+                return False
+        process_payloads.enqueue(workspace_id)
+    return True
+
+
+def schedule_pending() -> int:
+    """At a worker's start: a task for every workspace with pending payloads (one may have been stored by
+    a web process that died before it queued the task). Returns how many tasks were queued."""
+    workspaces = sorted(set(WebhookPayload.objects.filter(processed_at__isnull=True)
+                            .values_list("workspace_id", flat=True)))
+    # A set flag means a task is queued or running (they commit together; a dead worker's running task
+    # has just been queued again): `schedule` adds one only where the flag is clear.
+    return sum(schedule(workspace_id) for workspace_id in workspaces)
+
+
+def pending(workspace: Workspace) -> int:
+    return WebhookPayload.objects.filter(workspace=workspace, processed_at__isnull=True).count()
+
+
+@task
+def process_payloads(workspace_id: int) -> int:
+    """Load the workspace's pending payloads, a batch per transaction, until none is left. Returns how many."""
+    LiveQueueState.objects.filter(workspace_id=workspace_id).update(scheduled=False)
+    done = 0
+    while True:
+        loaded = process_batch(workspace_id)
+        if not loaded:
+            return done
+        done += loaded
+
+
+def process_batch(workspace_id: int, most: int | None = None) -> int:
+    """One batch (at most LIVE_WEBHOOK_BATCH payloads, fewer when fewer are pending): loaded and marked
+    processed in one transaction, so it counts once or not at all."""
+    most = most or settings.LIVE_WEBHOOK_BATCH
+    with transaction.atomic():
+        workspace = Workspace.objects.select_for_update(no_key=True).filter(pk=workspace_id).first()
+        if workspace is None:
+            return 0
+        batch = list(WebhookPayload.objects.filter(workspace_id=workspace_id, processed_at__isnull=True)
+                     .order_by("pk").values_list("pk", "body")[:most])
+        if not batch:
+            return 0
+        report = ingest_payloads(workspace, [bytes(body) for _, body in batch])
+        now = timezone.now()
+        WebhookPayload.objects.filter(pk__in=[pk for pk, _ in batch]).update(processed_at=now)
+        for error in report.errors:
+            pk = batch[error["line"] - 1][0]
+            WebhookPayload.objects.filter(pk=pk).update(problem=error["message"][:300])
+            logger.warning("Webhook payload %s of workspace %s not loaded: %s", pk, workspace.slug, error["message"])
+    return len(batch)
