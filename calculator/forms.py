@@ -5,7 +5,9 @@ estimate-wide field takes its default and a missing management form is inferred 
 present, so hand-written links like ``/?lines-0-country=IN&lines-0-utility=1000`` work.
 
 Counts are typed as text (``inputmode="decimal"``) rather than ``type=number``: browsers send an
-empty value for "12abc" in a number input, and the user should be told what is wrong instead.
+empty value for "12abc" in a number input, and the user should be told what is wrong instead. A count
+is a whole number written as people write it ("200.000", "200k": ``calculator/counts.py``), echoed
+back beside its field ("= 200,000 messages").
 Shares are entered as percentages (30 = 30%) and become shares in [0, 1] for the engine.
 """
 
@@ -22,6 +24,7 @@ import phonenumbers
 from django import forms
 from django.http import QueryDict
 
+from calculator.counts import CountField
 from calculator.engine import limits
 from calculator.engine.estimate import AssumptionOverrides, Assumptions, EstimateLine, EstimateRequest
 from calculator.engine.limits import (MAX_AGENT_TOKENS, MAX_CALCULATOR_LINES, MAX_COUNT, MAX_PER_CONVERSATION,
@@ -154,10 +157,9 @@ class AmountField(forms.Field):
         return value
 
 
-def count_field(label: str) -> AmountField:
-    return AmountField(label=label, low=Decimal(0), high=MAX_COUNT, low_text="must be zero or more",
-                       widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off",
-                                                     "placeholder": "0"}))
+def count_field(label: str) -> CountField:
+    """A whole number of messages, as people write it ("200.000", "200k": calculator/counts.py)."""
+    return CountField(label=label, high=MAX_COUNT)
 
 
 def share_field(label: str, **kwargs) -> AmountField:
@@ -215,6 +217,8 @@ def describe_errors(form: forms.Form) -> None:
     for name, field in form.fields.items():
         auto_id = form[name].auto_id
         ids = ([f"{auto_id}_helptext"] if field.help_text else []) + [f"{auto_id}_error"]
+        if isinstance(field, CountField):  # "= 200,000 messages": the count as read
+            ids.append(f"{auto_id}_echo")
         field.widget.attrs["aria-describedby"] = " ".join(ids)
 
 
@@ -278,10 +282,8 @@ class EstimateForm(forms.Form):
     business_phone_numbers = forms.IntegerField(label="Business phone numbers", required=False, min_value=1,
                                                 max_value=MAX_PHONE_NUMBERS,
                                                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    meta_business_agent_tokens = AmountField(
-        label="Meta Business Agent tokens a month", low=Decimal(0), high=MAX_AGENT_TOKENS,
-        low_text="must be zero or more tokens",
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "0"}))
+    meta_business_agent_tokens = CountField(label="Meta Business Agent tokens a month", high=MAX_AGENT_TOKENS,
+                                            noun="token")
     utility_in_service_window = share_field(ASSUMPTION_LABELS["utility_in_service_window"])
     free_entry_point = share_field(ASSUMPTION_LABELS["free_entry_point"])
     templates_per_conversation = per_conversation_field(ASSUMPTION_LABELS["templates_per_conversation"])
@@ -302,12 +304,6 @@ class EstimateForm(forms.Form):
         self.fields["business_phone_numbers"].error_messages.update(
             min_value="must be 1 or more", max_value=f"must be at most {MAX_PHONE_NUMBERS:,}",
             invalid="enter a whole number, e.g. 2")
-
-    def clean_meta_business_agent_tokens(self) -> Decimal | None:
-        tokens = self.cleaned_data.get("meta_business_agent_tokens")
-        if tokens is not None and tokens != tokens.to_integral_value():
-            raise forms.ValidationError("enter a whole number of tokens, e.g. 25000000")
-        return tokens
 
     def clean(self):
         """Besides the fields: what the estimate is priced as while some of them are wrong (the date, the
@@ -387,7 +383,7 @@ def check_line_budget(data: QueryDict) -> None:
     """Refuse (OverBudget, a 400) an estimate of more lines than a page may have: each line is a row of
     inputs to render, so `?lines-TOTAL_FORMS=1000` alone would cost seconds (issue 11)."""
     total = data.get(f"{PREFIX}-TOTAL_FORMS", "").strip()
-    asked = [int(total) if len(total) <= 6 else 10**6] if total.isdigit() else []
+    asked = [int(total) if len(total) <= 6 else 10**6] if _ascii_digits(total) else []
     for key in data:
         match = LINE_KEY.match(key)
         if match:
@@ -399,12 +395,19 @@ def check_line_budget(data: QueryDict) -> None:
                                 f"for {shown}")
 
 
+def _ascii_digits(text: str) -> bool:
+    """Digits int() reads ("²" is a digit to str.isdigit, not to int)."""
+    return text.strip().isascii() and text.strip().isdigit()
+
+
 def with_management(data: QueryDict) -> QueryDict:
     """The query with the formset's management form filled in where a hand-written URL lacks it."""
     check_line_budget(data)
     data = data.copy()
     total = data.get(f"{PREFIX}-TOTAL_FORMS", "")
-    if not total.strip().isdigit():
+    if _ascii_digits(total):  # kept stripped: "0\x1f" strips to "0" but int() refuses it
+        data[f"{PREFIX}-TOTAL_FORMS"] = total.strip()
+    else:
         indexes = line_indexes(data)
         data[f"{PREFIX}-TOTAL_FORMS"] = str(indexes[-1] + 1 if indexes else 1)
     data.setdefault(f"{PREFIX}-INITIAL_FORMS", "0")

@@ -11,11 +11,12 @@ import csv
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.http import QueryDict
 
+from calculator.counts import CountRefused, parse_count
 from calculator.engine.limits import MAX_PASTED_NUMBERS
 from calculator.forms import PREFIX, LineForm, country_code, country_names, with_management
 from calculator.engine.markets import InvalidPhoneNumber, MarketMap
@@ -170,7 +171,8 @@ def merge_lines(data: QueryDict, result: PasteResult, category: str, per_recipie
         if line is None:
             line = by_country[code] = {name: "" for name in LineForm.base_fields} | {"country": code}
             lines.append(line)
-        line[category] = plain_number(_number(line[category]) + messages)
+        # A count is whole: 3 people x 1.5 messages = 4.5 -> 5 (half up)
+        line[category] = plain_number((_number(line[category]) + messages).quantize(Decimal(1), ROUND_HALF_UP))
     merged = data.copy()
     for key in list(merged):
         if key.startswith(f"{PREFIX}-") and key[len(PREFIX) + 1:].split("-")[0].isdigit():
@@ -184,7 +186,8 @@ def merge_lines(data: QueryDict, result: PasteResult, category: str, per_recipie
 
 
 def _number(text: str) -> Decimal:
+    """A line's count as the form reads it ("200.000" is 200,000); 0 for a text that is not a count."""
     try:
-        return Decimal(re.sub(r"[\s,_]", "", text or "") or "0")
-    except InvalidOperation:
+        return Decimal(parse_count(text) or 0)
+    except CountRefused:
         return Decimal(0)

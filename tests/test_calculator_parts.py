@@ -50,11 +50,11 @@ def _query(data: dict[str, str]) -> QueryDict:
 
 
 def test_counts_accept_separators_and_shares_are_percentages():
-    calc = form_of({"lines-0-country": "IN", "lines-0-utility": "1,250,000", "lines-0-marketing": "2 500.5",
+    calc = form_of({"lines-0-country": "IN", "lines-0-utility": "1,250,000", "lines-0-marketing": "2 500",
                     "utility_in_service_window": "30%", "free_entry_point": "2.5",
                     "lines-0-utility_in_service_window": "100"})
     line = calc.request.lines[0]
-    assert (line.utility, line.marketing) == (Decimal(1250000), Decimal("2500.5"))
+    assert (line.utility, line.marketing) == (Decimal(1250000), Decimal(2500))
     assert calc.request.assumptions.utility_in_service_window == Decimal("0.3")
     assert calc.request.assumptions.free_entry_point == Decimal("0.025")
     assert line.assumptions.utility_in_service_window == Decimal(1)

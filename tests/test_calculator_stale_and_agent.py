@@ -53,8 +53,8 @@ def test_agent_tokens_before_billing_cost_nothing_with_a_note(client):
 
 
 @pytest.mark.parametrize("typed, message", [
-    ("-5", "must be zero or more tokens"),
-    ("2.5", "enter a whole number of tokens"),
+    ("-5", "must be zero or more"),
+    ("2.5", "is a fraction: a count is a whole number (2 or 3, not 2.5)"),
     ("10000000000000000", "must be at most 10,000,000,000,000"),
     ("lots", "is not a number"),
 ])

@@ -61,6 +61,16 @@ to_next_step = register.filter("to_next_step", vocabulary.to_next_step)
 
 
 @register.filter
+def count_echo(bf) -> str:
+    """A count field's value as read, for beside the field ("= 200,000 messages"); "" when it has none."""
+    echo = getattr(bf.field, "echo", None)
+    if echo is None or not bf.form.is_bound or bf.errors:
+        return ""
+    value = getattr(bf.form, "cleaned_data", {}).get(bf.name)
+    return echo(value) if value else ""
+
+
+@register.filter
 def percent(value: Decimal | None) -> str:
     if value is None:
         return "—"
