@@ -14,17 +14,15 @@ Shares are entered as percentages (30 = 30%) and become shares in [0, 1] for the
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cache
 
-import phonenumbers
 from django import forms
 from django.http import QueryDict
 
 from calculator.counts import CountField
+from calculator.countries import CountryField, country_code, country_names  # noqa: F401 (imported from here)
 from calculator.engine import limits
 from calculator.engine.estimate import AssumptionOverrides, Assumptions, EstimateLine, EstimateRequest
 from calculator.engine.limits import (MAX_AGENT_TOKENS, MAX_CALCULATOR_LINES, MAX_COUNT, MAX_PER_CONVERSATION,
@@ -37,76 +35,6 @@ PER_CONVERSATION_FIELDS = ("templates_per_conversation", "service_messages_per_c
 ASSUMPTION_FIELDS = SHARE_FIELDS + PER_CONVERSATION_FIELDS
 PREFIX = "lines"
 HUNDRED = Decimal(100)
-
-# Names people type that the ISO names do not cover.
-COUNTRY_ALIASES = {
-    "uk": "GB", "great britain": "GB", "britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
-    "usa": "US", "us": "US", "united states of america": "US", "america": "US",
-    "uae": "AE", "emirates": "AE", "holland": "NL", "korea": "KR", "south korea": "KR",
-    "turkiye": "TR", "czechia": "CZ", "czech republic": "CZ", "ivory coast": "CI", "russian federation": "RU",
-    "vietnam": "VN", "viet nam": "VN", "ksa": "SA", "burma": "MM", "swaziland": "SZ", "macedonia": "MK",
-    "kosovo": "XK", "ascension": "AC", "ascension island": "AC", "tristan da cunha": "TA",
-}
-EXTRA_NAMES = {"XK": "Kosovo", "AC": "Ascension Island", "TA": "Tristan da Cunha"}
-
-
-@cache
-def country_names() -> dict[str, str]:
-    """ISO 3166 alpha-2 code to English name, for every region phonenumbers knows, sorted by name."""
-    from phonenumbers.geodata.locale import LOCALE_DATA
-
-    names = {}
-    for code in phonenumbers.SUPPORTED_REGIONS:
-        entry = LOCALE_DATA.get(code, {})
-        name = entry.get("en", "")
-        while name.startswith("*"):  # "*aa": the same text as the entry for language "aa"
-            name = entry.get(name[1:], "")
-        names[code] = name or EXTRA_NAMES.get(code, code)
-    return dict(sorted(names.items(), key=lambda item: _fold(item[1])))
-
-
-def _fold(text: str) -> str:
-    """Lower case, accents and punctuation dropped: "Côte d'Ivoire" and "cote divoire" match."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9 ]", "", plain.lower().replace("&", "and")).strip()
-
-
-@cache
-def _country_index() -> dict[str, str]:
-    index = {_fold(name): code for code, name in country_names().items()}
-    index.update(COUNTRY_ALIASES)
-    return index
-
-
-def country_code(text: str) -> str | None:
-    """The ISO code for an ISO code or a country name as typed; None when neither."""
-    raw = (text or "").strip()
-    if len(raw) == 2 and raw.upper() in phonenumbers.SUPPORTED_REGIONS:
-        return raw.upper()
-    folded = _fold(raw)
-    if folded.endswith(")") or "(" in raw:  # "India (IN)": the code in brackets wins
-        match = re.search(r"\(([A-Za-z]{2})\)\s*$", raw)
-        if match and match.group(1).upper() in phonenumbers.SUPPORTED_REGIONS:
-            return match.group(1).upper()
-    return _country_index().get(folded)
-
-
-class CountryField(forms.CharField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 80)
-        super().__init__(**kwargs)
-
-    def to_python(self, value) -> str:
-        text = super().to_python(value)
-        if not text:
-            return ""
-        code = country_code(text)
-        if code is None:
-            raise forms.ValidationError(
-                "'%(text)s' is not a country we know: pick one from the list or type its two-letter code (e.g. IN)",
-                params={"text": text[:40]}, code="unknown_country")
-        return code
-
 
 def _number_text(value) -> str:
     """Digits as people write them: thousands separated by commas, spaces or underscores."""

@@ -16,6 +16,7 @@ from ratecards.snapshots import Catalog, NoCard
 from calculator.engine.cards import CATEGORIES
 from calculator.engine.estimate import EstimateResult, TierStatus
 from calculator.engine.money import ZERO, round_money
+from calculator.countries import suggest_country
 from calculator.forms import PREFIX, CalculatorInput, LineForm, canonical_query, country_names, read_calculator
 from calculator.mixes import MIXES
 from calculator.paste import PasteForm, PasteResult
@@ -47,6 +48,16 @@ class TierPanel:
     def reached(self) -> str:
         """"step 1 of 6" is the list rate: the words of every tier everywhere (engine/vocabulary.py)."""
         return tier_step(self.status.tier_index, self.status.tier_count)
+
+
+@dataclass(frozen=True)
+class CountryFix:
+    """A country typed wrong and the one it probably meant, with the estimate's query using it."""
+
+    line: int | None  # 1-based; None for the business's country
+    typed: str
+    name: str
+    query: str
 
 
 @dataclass
@@ -130,6 +141,24 @@ class Page:
             query["currency"] = currency
             found.append((currency, query.urlencode(safe=",")))
         return found
+
+    def country_fixes(self) -> list[CountryFix]:
+        """"Inida": did you mean India? One per country field typed wrong with a close name."""
+        if not self.query:
+            return []
+        fields = [(None, "business_country", self.input.form)]
+        fields += [(n, f"{PREFIX}-{n - 1}-country", form) for n, form in enumerate(self.input.formset.forms, 1)]
+        fixes = []
+        for line, key, form in fields:
+            name = "business_country" if line is None else "country"
+            if form.is_bound and form.has_error(name, "unknown_country"):
+                typed = str(form[name].value() or "")
+                code = suggest_country(typed)
+                if code:
+                    query = QueryDict(self.query, mutable=True)
+                    query[key] = code
+                    fixes.append(CountryFix(line, typed[:40], country_names()[code], query.urlencode(safe=",")))
+        return fixes
 
     def warnings(self) -> list[str]:
         # The stale-rules warning is shown beside the total (with its links), not again in the list.
