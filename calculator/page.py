@@ -17,6 +17,7 @@ from calculator.engine.cards import CATEGORIES
 from calculator.engine.estimate import EstimateResult, TierStatus
 from calculator.engine.money import ZERO, round_money
 from calculator.countries import suggest_country
+from calculator.effects import Effect, assumption_effects
 from calculator.forms import PREFIX, CalculatorInput, LineForm, canonical_query, country_names, read_calculator
 from calculator.mixes import MIXES
 from calculator.paste import PasteForm, PasteResult
@@ -72,6 +73,7 @@ class Page:
     pasted: PasteResult | None = None
     calls: CallsSection | None = None  # calculator/calls_page.py
     draft: RateCard | None = None  # a draft card staff are trying (never for the public): labelled on the page
+    effects: list[Effect] = field(default_factory=list)  # what-if settings in words (calculator/effects.py)
 
     @property
     def grand_total(self) -> Decimal:
@@ -142,6 +144,9 @@ class Page:
             found.append((currency, query.urlencode(safe=",")))
         return found
 
+    def effect_text(self, name: str) -> str:
+        return next((effect.text for effect in self.effects if effect.field == name), "")
+
     def country_fixes(self) -> list[CountryFix]:
         """"Inida": did you mean India? One per country field typed wrong with a close name."""
         if not self.query:
@@ -192,6 +197,7 @@ def build_page(data: QueryDict | None, catalog: Catalog) -> Page:
         _show_problems(calc, problems)
         return page
     page.regimes = regimes
+    page.effects = assumption_effects(catalog, calc.request, regimes)
     if page.draft is not None and regimes[0].card.id != page.draft.pk:
         calc.notices.append(f"This estimate is not priced with the draft {page.draft}: it is for "
                             f"{page.draft.currency} from {page.draft.effective_from.isoformat()}; choose that "

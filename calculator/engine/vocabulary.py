@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from .cards import CATEGORIES
+from .money import round_money
 
 CATEGORY_LABELS = {
     "marketing": "Marketing",
@@ -36,6 +37,15 @@ def category_label(category: str) -> str:
 def currency_prefix(currency: str) -> str:
     """"$" for USD; the code and a space for a currency without a symbol here ("CHF ")."""
     return CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+
+
+def money_text(amount: Decimal | None, currency: str) -> str:
+    """An unrounded amount as shown: "$1,234.56" (rounded once, by money.round_money); "—" for None."""
+    if amount is None:
+        return "—"
+    rounded = round_money(Decimal(amount), currency)
+    sign = "−" if rounded < 0 else ""
+    return f"{sign}{currency_prefix(currency)}{abs(rounded):,}"
 
 
 def count_text(value: Decimal | int | None) -> str:

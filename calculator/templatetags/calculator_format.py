@@ -22,11 +22,7 @@ register = template.Library()
 @register.filter
 def money(amount: Decimal | None, currency: str) -> str:
     """An unrounded amount as shown: "$1,234.56" (rounded half up to the currency's minor unit)."""
-    if amount is None:
-        return "—"
-    rounded = round_money(Decimal(amount), currency)
-    sign = "−" if rounded < 0 else ""
-    return f"{sign}{currency_prefix(currency)}{abs(rounded):,}"
+    return vocabulary.money_text(amount, currency)
 
 
 @register.filter
@@ -58,6 +54,12 @@ def blended_rate(status, currency: str) -> str:
 
 tier_step = register.filter("tier_step", vocabulary.tier_step)
 to_next_step = register.filter("to_next_step", vocabulary.to_next_step)
+
+
+@register.filter
+def effect_text(page, name: str) -> str:
+    """What a what-if setting changes, in words (calculator/effects.py); "" when nothing to say."""
+    return page.effect_text(name) if page else ""
 
 
 @register.filter
