@@ -20,10 +20,11 @@ from ratecards.snapshots import Catalog
 from calculator import exports
 from calculator.forms import PREFIX, LineForm, canonical_query, read_calculator, with_management
 from calculator.page import Page, build_page
-from calculator.paste import PasteForm, merge_lines, read_numbers
+from calculator.paste import SPLIT, PasteForm, merge_lines, read_numbers
 from pricing_site.ratelimit import rate_limited
 
 PAGE = "calculator/index.html"
+MAX_ESTIMATE_QUERY = 20_000  # characters of the estimate a paste carries without JavaScript
 
 
 def _respond(request: HttpRequest, page: Page, *, push: bool = False) -> HttpResponse:
@@ -73,11 +74,13 @@ def paste_numbers(request: HttpRequest) -> HttpResponse:
     data = _estimate_fields(request.POST)
     pasted = None
     if form.is_valid():
-        on = read_calculator(data, timezone.localdate(), catalog.currencies).on
-        pasted = read_numbers(form.cleaned_data["numbers"], catalog.market_map(on))
-        data = merge_lines(data, pasted, form.cleaned_data["category"], form.cleaned_data["per_recipient"])
-        form = PasteForm(initial={"category": form.cleaned_data["category"],
-                                  "per_recipient": form.cleaned_data["per_recipient"]})
+        calc = read_calculator(data, timezone.localdate(), catalog.currencies)
+        home = getattr(calc.form, "cleaned_data", {}).get("business_country") or None  # unbound: a first visit
+        pasted = read_numbers(form.cleaned_data["numbers"], catalog.market_map(calc.on), home)
+        chosen = form.cleaned_data
+        split = chosen["monthly_total"] if chosen["use"] == SPLIT else None
+        data = merge_lines(data, pasted, chosen["category"], chosen["per_recipient"], split)
+        form = PasteForm(initial={name: chosen[name] for name in ("category", "use", "per_recipient", "monthly_total")})
     page = build_page(data, catalog)
     page.paste_form, page.pasted = form, pasted
     response = _respond(request, page, push=True)
@@ -92,10 +95,15 @@ def how_meta_charges(request: HttpRequest) -> HttpResponse:
 
 
 def _estimate_fields(data: QueryDict) -> QueryDict:
-    """The estimate's own fields from a POST that also carries the paste form and the CSRF token."""
+    """The estimate's own fields from a POST that also carries the paste form and the CSRF token. With
+    JavaScript they come from the estimate form itself (hx-include); without, from ``estimate`` (the
+    query of the page the paste box was on, at most MAX_ESTIMATE_QUERY characters)."""
     kept = data.copy()
-    for name in ("csrfmiddlewaretoken", *PasteForm.base_fields):
+    for name in ("csrfmiddlewaretoken", "estimate", *PasteForm.base_fields):
         kept.pop(name, None)
+    earlier = data.get("estimate", "")
+    if not kept and earlier and len(earlier) <= MAX_ESTIMATE_QUERY:
+        return QueryDict(earlier, mutable=True)
     return kept
 
 

@@ -63,6 +63,7 @@ _SEPARATORS = re.compile(r"[\s().\-/]")
 # calling code (as text) -> the ISO regions libphonenumber knows under it ("001" for non-geographic numbers)
 _REGIONS = {str(code): regions for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()}
 NON_GEOGRAPHIC = "001"
+MEXICO_WHATSAPP = "+521"  # Mexico's mobiles as WhatsApp writes them: +52 1 55 1234 5678
 
 
 def normalise_phone(text: str) -> phonenumbers.PhoneNumber:
@@ -84,9 +85,31 @@ def normalise_phone(text: str) -> phonenumbers.PhoneNumber:
         number = phonenumbers.parse(compact, None)
     except phonenumbers.NumberParseException as exc:
         raise InvalidPhoneNumber(f"'{raw}' is not a phone number: {exc._msg}") from None
+    if not phonenumbers.is_valid_number(number) and compact.startswith(MEXICO_WHATSAPP):
+        # WhatsApp's own form of a Mexican mobile (wa_id 521...): the "1" Mexico dropped in 2019
+        shorter = phonenumbers.parse("+52" + compact[len(MEXICO_WHATSAPP):], None)
+        if phonenumbers.is_valid_number(shorter):
+            return shorter
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhoneNumber(f"'{raw}' is not a valid number for any country (check the calling code and length)")
     return number
+
+
+def national_phone(text: str, region: str) -> Phone | None:
+    """A number written without its country code ("612 345 678"), read as a number of ``region`` (the
+    business's country); None when it is written internationally (+, 00) or is not valid there."""
+    raw = (text or "").strip()
+    if not raw or raw.startswith(("+", "00")) or region not in phonenumbers.SUPPORTED_REGIONS:
+        return None
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    found = phonenumbers.region_code_for_number(number)  # "+1 416..." typed in the US is Canada's
+    return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+                 None if found in (None, NON_GEOGRAPHIC) else found, str(number.country_code))
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,9 +218,10 @@ class MarketMap:
         code = calling_code_of(digits)
         return digits if code is None or code in self._shared_codes else code
 
-    def resolve_phone(self, text: str) -> Resolution:
-        """A phone number as a user wrote it: validated (InvalidPhoneNumber), then placed by its country."""
-        phone = read_phone(text)
+    def resolve_phone(self, text: str, home: str | None = None) -> Resolution:
+        """A phone number as a user wrote it: validated (InvalidPhoneNumber), then placed by its country.
+        ``home``: the country of numbers written without a country code (the paste box's business country)."""
+        phone = (national_phone(text, home) if home else None) or read_phone(text)
         found = self.resolve_digits(phone.e164[1:], phone.e164, phone.country or NON_GEOGRAPHIC)
         return found if found.country != NON_GEOGRAPHIC else Resolution(OTHER, None, phone.calling_code, None,
                                                                          phone.e164)
