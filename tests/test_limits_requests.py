@@ -70,9 +70,10 @@ def test_a_quote_from_the_calculator_form_with_an_absurd_exponent_is_refused_and
     assert "need fixing first" in response.content.decode()
     assert seconds < 2
     assert Quote.objects.count() == 0
-    # the calculator shows why, beside the field, and prices nothing from it
+    # the calculator shows why, beside the field, and prices nothing from it (a count is a whole number
+    # written in digits: calculator/counts.py refuses an exponent before reading it)
     page = client.get("/?" + query).content.decode()
-    assert f"&#x27;{count}&#x27; has more than 6 decimal places" in page
+    assert f"&#x27;{count}&#x27; is written with an exponent" in page
 
 
 def test_numbers_are_normalised_once_at_the_edge():

@@ -190,6 +190,38 @@
     placeTotalBar();
   });
 
+  /* A table wider than its box says so above it (the shadows of calculator.css show the side with
+   more); the hint names the columns out of sight and goes once the user reaches the end. */
+  function markScrollingTables() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var hint = wrap.previousElementSibling;
+      if (!hint || !hint.classList.contains("scroll-hint")) {
+        hint = document.createElement("p");
+        hint.className = "scroll-hint";
+        hint.setAttribute("aria-hidden", "true");
+        wrap.parentNode.insertBefore(hint, wrap);
+      }
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      var atEnd = wrap.scrollLeft + wrap.clientWidth >= wrap.scrollWidth - 1;
+      wrap.classList.toggle("scrolls", scrolls);
+      hint.classList.toggle("shown", scrolls && !atEnd);
+      if (scrolls) {
+        var hidden = Array.prototype.filter.call(wrap.querySelectorAll("thead th"), function (th) {
+          var box = th.getBoundingClientRect(), frame = wrap.getBoundingClientRect();
+          return box.right > frame.right + 1;
+        }).map(function (th) { return th.textContent.trim(); });
+        hint.textContent = "Scroll sideways for more columns →" + (hidden.length ? " (" + hidden.join(", ") + ")" : "");
+      }
+      if (!wrap.hasAttribute("data-scroll-watched")) {
+        wrap.setAttribute("data-scroll-watched", "");
+        wrap.addEventListener("scroll", markScrollingTables, { passive: true });
+      }
+    });
+  }
+  document.addEventListener("htmx:afterSettle", markScrollingTables);
+  window.addEventListener("resize", markScrollingTables);
+
+  markScrollingTables();
   watchResults();
   showJsOnly();
 })();
