@@ -29,6 +29,10 @@ class CountRefused(ValueError):
     """Why a text is not a count, in words a newcomer understands."""
 
 
+class NegativeCount(CountRefused):
+    """A count below zero: said without repeating the text ("must be zero or more")."""
+
+
 def parse_count(text: str) -> int | None:
     """The whole number a person meant, or None for an empty text; raises CountRefused."""
     raw = str(text or "").strip()
@@ -38,7 +42,7 @@ def parse_count(text: str) -> int | None:
         raise CountRefused(f"is too long for a count (at most {MAX_NUMBER_CHARS} characters)")
     compact = SPACES.sub("", raw).lower()
     if compact.startswith("-"):
-        raise CountRefused("must be zero or more")
+        raise NegativeCount("must be zero or more")
     compact = compact.removeprefix("+")
     if "e" in compact and re.fullmatch(r"[\d.,]+e[+-]?\d+", compact):
         raise CountRefused("is written with an exponent: write the count in digits, e.g. 200000 or 200k")
@@ -94,6 +98,8 @@ class CountField(forms.Field):
     def to_python(self, value) -> Decimal | None:
         try:
             count = parse_count(value)
+        except NegativeCount as exc:
+            raise forms.ValidationError(str(exc), code="min_value") from None
         except CountRefused as exc:
             raise forms.ValidationError("'%(text)s' %(reason)s", params={"text": str(value).strip()[:30],
                                                                        "reason": exc}, code="invalid") from None
