@@ -228,3 +228,18 @@ def test_calls_rates_data_quality_notes_stay_with_the_team(client, seller):
         assert internal not in "\n".join(",".join(r) for r in csv_rows(quote)).lower()
     owner = client.get(f"/quotes/{quote.reference}/").content.decode()
     assert "Rate reliability (internal)" in owner and "calling rate files were not found" in owner
+
+
+def test_signed_out_the_calculator_offers_to_sign_in_and_save_this_mix_as_a_quote(client):
+    testing.user("sam", testing.SALES)
+    page = client.get("/?" + CALCULATOR_QUERY).content.decode()
+    link = html.unescape(re.search(r'<a class="button secondary small" href="([^"]+)" data-testid="sign-in-to-quote">'
+                                   r"Sign in to save as a quote</a>", page).group(1))
+    response = client.get(link)
+    next_value = html.unescape(re.search(r'name="next" value="([^"]*)"', response.content.decode()).group(1))
+    assert next_value.startswith("/quotes/new/?") and "lines-0-marketing=1000" in next_value
+    signed_in = client.post("/accounts/login/", {"username": "sam", "password": "a-long-test-password",
+                                                 "next": next_value})
+    assert signed_in["Location"] == next_value
+    new_quote = client.get(next_value).content.decode()
+    assert 'name="customer"' in new_quote and ">5,000<" in new_quote  # the mix: 5,000 utility to India
