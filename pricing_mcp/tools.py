@@ -50,6 +50,9 @@ QUOTE_PROPERTIES = {
     "notes_for_customer": {"type": "boolean", "default": False, "description": "Show the notes on the shared quote."},
     "quote_currency": {"type": "string", "pattern": "^[A-Z]{3}$",
                        "description": "Quote in another currency (needs a dated exchange rate in the admin)."},
+    "tax_country": {"type": "string", "pattern": "^[A-Za-z]{2}$", "example": "DE",
+                    "description": "The customer's country for tax (ISO 3166 alpha-2): the tax setting in force on "
+                                   "the quote's date applies to the net; leave it out for no tax."},
 }
 SCHEMAS = {
     "estimate": _object(openapi.ESTIMATE_REQUEST["properties"]),
@@ -104,7 +107,8 @@ DESCRIPTIONS = {
         "Saves a priced quote for a customer and answers its read-only share link, PDF and CSV links and totals. "
         "Needs an API key of a Sales account sent as the HTTP header 'Authorization: Bearer <key>' (set it in "
         "the MCP client's configuration). The arguments are an estimate's (`lines`, `on`, `currency`, ...) plus "
-        "`customer` and optionally `price_plan`, `valid_until`, `notes`; the answer is POST /api/v1/quotes's."),
+        "`customer` and optionally `price_plan`, `tax_country`, `valid_until`, `notes`; the answer is POST "
+        "/api/v1/quotes's (`totals` has `meta`, `provider` before tax, `tax` and `gross`)."),
 }
 READ_ONLY = {"estimate", "resolve_market", "replay", "list_rate_cards", "compare_rate_cards"}
 

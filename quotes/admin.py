@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from quotes.models import Quote
+from quotes.models import Quote, TaxSetting
 
 
 @admin.register(Quote)
@@ -23,3 +23,14 @@ class QuoteAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(TaxSetting)
+class TaxSettingAdmin(admin.ModelAdmin):
+    """Staff with the tax-setting permissions add a country's tax for a period; saved quotes keep the tax they
+    were priced with, so editing a setting changes only quotes priced after."""
+
+    list_display = ["country", "name", "rate", "effective_from", "effective_to"]
+    list_filter = ["country", "name"]
+    search_fields = ["country", "name"]
+    fields = ["country", "name", "rate", ("effective_from", "effective_to")]

@@ -23,12 +23,12 @@ from plans.models import PricePlan, is_currency_code
 from quotes.access import can_quote
 from calculator.calls_api import read_calls
 from quotes.build import price_quote
-from quotes.models import Quote
+from quotes.models import Quote, is_country_code
 from quotes.requests import StoredRequest
 from quotes.saving import save_quote
 
 CUSTOMER_MAX = Quote._meta.get_field("customer").max_length
-QUOTE_FIELDS = {"customer", "price_plan", "valid_until", "notes", "notes_for_customer", "quote_currency"}
+QUOTE_FIELDS = {"customer", "price_plan", "valid_until", "notes", "notes_for_customer", "quote_currency", "tax_country"}
 Problems = list[tuple[str, str]]
 
 
@@ -58,9 +58,24 @@ def read_quote_fields(data: dict, today: date) -> tuple[dict, Problems]:
     quote_currency = data.get("quote_currency")
     if quote_currency is not None and not (isinstance(quote_currency, str) and is_currency_code(quote_currency)):
         problems.append(("quote_currency", "must be three capital letters (ISO 4217), e.g. EUR"))
+    tax_country = read_tax_country(data.get("tax_country"), problems)
     return {"customer": (customer or "").strip() if isinstance(customer, str) else "", "plan": plan,
             "valid_until": valid_until, "notes": notes if isinstance(notes, str) else "",
-            "notes_for_customer": notes_for_customer, "quote_currency": quote_currency}, problems
+            "notes_for_customer": notes_for_customer, "quote_currency": quote_currency,
+            "tax_country": tax_country}, problems
+
+
+def read_tax_country(value, problems: Problems) -> str:
+    """The customer's country for tax: an ISO 3166 alpha-2 code (any case); absent, null or "": no tax."""
+    if value is None or value == "":
+        return ""
+    code = value.strip().upper() if isinstance(value, str) and len(value) <= 3 else None
+    if code is None or not is_country_code(code):
+        shown = repr(value[:10]) if isinstance(value, str) else "this value"
+        problems.append(("tax_country", f"{shown} is not a country: two letters (ISO 3166 alpha-2), e.g. \"DE\"; "
+                                        "leave it out for no tax"))
+        return ""
+    return code
 
 
 def _refused(problem: str, status: int) -> JsonResponse:
@@ -99,7 +114,7 @@ def quote_from_body(owner, body: dict) -> tuple[Quote | None, Problems]:
     if problems:
         return None, problems
     stored = StoredRequest(parsed.request, parsed.on, parsed.compare_on, parsed.currency, tuple(calls))
-    figures, problems = price_quote(catalog, stored, fields["plan"], fields["quote_currency"])
+    figures, problems = price_quote(catalog, stored, fields["plan"], fields["quote_currency"], fields["tax_country"])
     if problems:
         return None, problems
     return save_quote(owner=owner, figures=figures, customer=fields["customer"], plan=fields["plan"],
@@ -122,6 +137,7 @@ def quote_json(request: HttpRequest, quote) -> dict:
         "credits_total": str(quote.credits_total) if quote.credits_total is not None else None,
         "valid_until": quote.valid_until.isoformat() if quote.valid_until else None,
         "price_plan": quote.plan_name or None,
+        "tax_country": quote.tax_country or None,
         "estimate": result["estimate"],
         "totals": result["totals"],
         "warnings": result["warnings"],

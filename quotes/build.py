@@ -40,7 +40,9 @@ from quotes.package import (
     package_terms_json,
     package_totals_json,
 )
+from quotes.models import TaxSetting
 from quotes.requests import StoredRequest, request_json
+from quotes.tax import Taxed, apply_tax, tax_json
 
 RESULT_VERSION = 1
 
@@ -54,6 +56,8 @@ class QuoteFigures:
     meta_total: Decimal
     total: Decimal
     credits_total: Decimal | None
+    tax_country: str = ""
+    tax: Taxed | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,28 @@ def on_own_card(catalog: Catalog, stored: StoredRequest, plan: PricePlan | None,
 
 
 def price_quote(catalog: Catalog, stored: StoredRequest, plan: PricePlan | None,
-                wanted_currency: str | None = None) -> tuple[QuoteFigures | None, Problems]:
+                wanted_currency: str | None = None, tax_country: str = "") -> tuple[QuoteFigures | None, Problems]:
+    """The quote's figures: Meta's charges, the provider's price (net), and the tax of the setting in force
+    on the quote's date for ``tax_country`` (blank: no tax) with the gross."""
+    figures, problems = _price_net(catalog, stored, plan, wanted_currency)
+    if figures is None:
+        return None, problems
+    return with_tax(figures, tax_country), []
+
+
+def with_tax(figures: QuoteFigures, tax_country: str) -> QuoteFigures:
+    """The figures with the tax on their net (quotes/tax.py): a credit quote carries none."""
+    on = date.fromisoformat(figures.result["on"])
+    credits = figures.credits_total is not None
+    setting = None if credits else TaxSetting.objects.in_force(tax_country, on)
+    taxed = apply_tax(figures.total, setting.as_rate() if setting else None, figures.currency)
+    totals, section = tax_json(taxed, tax_country, credits=credits)
+    result = figures.result | {"totals": figures.result["totals"] | totals, "tax": section}
+    return replace(figures, result=result, tax_country=tax_country, tax=taxed)
+
+
+def _price_net(catalog: Catalog, stored: StoredRequest, plan: PricePlan | None,
+               wanted_currency: str | None) -> tuple[QuoteFigures | None, Problems]:
     stored = on_own_card(catalog, stored, plan, wanted_currency)
     dates = priced_dates(stored.on, stored.compare_on, lambda: default_comparison(catalog, stored.currency, stored.on))
     results, problems = price_on_dates(catalog, stored.request, stored.currency, dates)

@@ -17,6 +17,7 @@ from pricing_site.spreadsheets import csv_writer
 from quotes import customer
 from quotes.models import Quote
 from quotes.presenting import credit_noun, document_context
+from quotes.tax import summary_lines
 
 PRINT_STYLESHEET = "css/quotes.css"
 CSV_COLUMNS = ["quote", "customer", "priced_on", "currency", "rate_card", "market", "category", "charged",
@@ -91,10 +92,20 @@ def csv_rows(quote: Quote) -> list[list[str]]:
         rows.append(everywhere + ["platform_fee", "", "", totals["monthly_fee"], ""])
         rows.append(everywhere + ["discount", "", "", "-" + totals["discount"] if totals["discount"] != "0.00" else "0.00", ""])
     rows.append(everywhere + ["total", "", totals["meta"], totals["provider"], totals.get("credits", "")])
+    rows += _tax_rows(result, everywhere)
     if result.get("stale_rules"):
         rows.append(everywhere + ["stale_rules", "", "", "", "", customer.stale_text(result)])
     # Every row as wide as the header: the note column is empty unless a row has something to say.
     return [row + [""] * (len(CSV_COLUMNS) - len(row)) for row in rows]
+
+
+def _tax_rows(result: dict, everywhere: list[str]) -> list[list[str]]:
+    """Meta's pass-through charges, the provider's own, the net, the tax and the gross (quotes/tax.py), the
+    amount in the provider_price column and the words in the note; a credit quote: its tax line alone."""
+    lines = summary_lines(result)
+    if result.get("credits"):
+        lines = [line for line in lines if line.key == "tax"]
+    return [everywhere + [line.key, "", "", line.amount, "", line.label] for line in lines]
 
 
 def _package_rows(result: dict, head: list[str]) -> list[list[str]]:

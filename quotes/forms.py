@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.urls import reverse
 
+from calculator.countries import country_names
 from plans.models import ExchangeRate, PricePlan, is_currency_code
 from quotes.build import MissingRate
 from quotes.models import QuoteStatus
@@ -28,6 +29,10 @@ def currency_choices(card_currencies: list[str]) -> list[tuple[str, str]]:
         for c in sorted(known)]
 
 
+def country_choices() -> list[tuple[str, str]]:
+    return [("", "None: no tax")] + [(code, f"{name} ({code})") for code, name in country_names().items()]
+
+
 def exchange_rate_help(missing: MissingRate, user) -> dict:
     """What to set so a quote in a currency without a card can be made: the admin's exchange-rate form,
     filled in with the pair and the date."""
@@ -45,6 +50,12 @@ class QuoteForm(forms.Form):
         required=False, label="Currency of the quote", choices=[],
         help_text="A currency with Meta's own card is priced on that card, as Meta bills an account in it; any "
                   "other is converted at an exchange rate an admin enters (Admin → Exchange rates).")
+    tax_country = forms.ChoiceField(
+        required=False, label="Customer's country, for tax", choices=[],
+        error_messages={"invalid_choice": "%(value)s is not a country: choose one from the list, or none for no tax."},
+        help_text="The tax an admin set for this country (Admin → Tax settings), in force on the pricing date, is "
+                  "added to the net price; none, or no setting for the country: no tax. A saved quote keeps the tax "
+                  "it was priced with.")
     on = forms.DateField(label="Price with the cards in force on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     valid_until = forms.DateField(required=False, label="Valid until",
                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -58,6 +69,7 @@ class QuoteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.today = today
         self.fields["quote_currency"].choices = currency_choices(card_currencies)
+        self.fields["tax_country"].choices = country_choices()
 
     def clean_valid_until(self) -> date | None:
         value = self.cleaned_data.get("valid_until")

@@ -12,15 +12,22 @@ from __future__ import annotations
 import secrets
 import string
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from calculator.countries import country_names
+from quotes.tax import TaxRate
+from ratecards.models import describe_period, refuse_overlap
+
 REFERENCE_ALPHABET = string.ascii_lowercase + string.digits
 FROZEN_FIELDS = ("owner_id", "customer", "priced_on", "currency", "meta_total", "total", "credits_total",
-                 "plan_name", "request", "card_ids", "result")
+                 "plan_name", "request", "card_ids", "result", "tax_country", "tax_name", "tax_rate", "tax_total")
 MANAGE_ALL = "quotes.manage_all_quotes"
 ADD = "quotes.add_quote"
 
@@ -86,6 +93,11 @@ class Quote(models.Model):
     meta_total = models.DecimalField(max_digits=20, decimal_places=2)
     total = models.DecimalField(max_digits=20, decimal_places=2, help_text="The provider's price (Meta's without a money plan).")
     credits_total = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+    tax_country = models.CharField(max_length=2, blank=True,
+                                   help_text="The customer's country for tax (ISO 3166 alpha-2); blank: no tax.")
+    tax_name = models.CharField(max_length=20, blank=True, help_text="The tax priced with (VAT, GST...), if any.")
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    tax_total = models.DecimalField(max_digits=20, decimal_places=2, default=Decimal(0))
     status = models.CharField(max_length=10, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT)
     notes = models.TextField(blank=True, help_text="Internal unless marked for the customer.")
     notes_for_customer = models.BooleanField(default=False)
@@ -108,6 +120,7 @@ class Quote(models.Model):
             models.CheckConstraint(condition=Q(status__in=QuoteStatus.values), name="quote_status_known"),
             models.CheckConstraint(condition=~Q(customer=""), name="quote_has_customer"),
             models.CheckConstraint(condition=Q(meta_total__gte=0) & Q(total__gte=0), name="quote_totals_not_negative"),
+            models.CheckConstraint(condition=Q(tax_total__gte=0), name="quote_tax_not_negative"),
         ]
 
     def __str__(self) -> str:
@@ -156,3 +169,71 @@ class Quote(models.Model):
     def customer_notes(self) -> str:
         """What the customer may read of the notes: nothing unless they are marked for the customer."""
         return self.notes if self.notes_for_customer else ""
+
+
+# --- Taxes ------------------------------------------------------------------------------------------------
+
+
+def is_country_code(text: str) -> bool:
+    """An ISO 3166 alpha-2 code the site knows (calculator.countries: every region with phone numbers)."""
+    return text in country_names()
+
+
+def validate_country(text: str) -> None:
+    if not is_country_code(text):
+        raise ValidationError(f"{text!r} is not a country code: two capital letters (ISO 3166 alpha-2), e.g. DE.")
+
+
+class TaxSettingQuerySet(models.QuerySet):
+    def in_force(self, country: str, on: date) -> "TaxSetting | None":
+        """The setting for a country on a day (at most one: periods of a country never overlap)."""
+        if not country:
+            return None
+        return (self.filter(country=country, effective_from__lte=on)
+                .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on)).first())
+
+
+class TaxSetting(models.Model):
+    """A tax a customer's country charges on the provider's invoice, for a period. None ship: an admin adds
+    the ones the provider must charge (README: "Taxes")."""
+
+    country = models.CharField(max_length=2, validators=[validate_country],
+                               help_text="The customer's country, ISO 3166 alpha-2 (two capital letters), e.g. DE.")
+    name = models.CharField(max_length=20, help_text="As the invoice names it: VAT, GST, IVA...")
+    rate = models.DecimalField(max_digits=5, decimal_places=2,
+                               validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+                               help_text="Percent of the net amount, 0 to 100, e.g. 19.00.")
+    effective_from = models.DateField(help_text="First day the rate applies (the quote's pricing date decides).")
+    effective_to = models.DateField(null=True, blank=True, help_text="Last day it applies; blank: until changed.")
+
+    objects = TaxSettingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["country", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "effective_from"], name="one_tax_per_country_and_date"),
+            models.CheckConstraint(condition=Q(rate__gte=0, rate__lte=100), name="tax_rate_0_to_100"),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+                name="tax_dates_in_order",
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="tax_has_name"),
+            models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"), name="tax_country_two_letters"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.as_rate().label} {describe_period(self.effective_from, self.effective_to)}"
+
+    def clean(self) -> None:
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            raise ValidationError({"effective_to": "Must not be before the first day."})
+        if self.country and self.effective_from:
+            refuse_overlap(
+                TaxSetting.objects.filter(country=self.country).exclude(pk=self.pk),
+                self.effective_from, self.effective_to,
+                lambda other: f"{self.country} already has {other.as_rate().label} "
+                              f"{describe_period(other.effective_from, other.effective_to)}, which overlaps these "
+                              "dates: end that setting (its last day) before this one starts.")
+
+    def as_rate(self) -> TaxRate:
+        return TaxRate(self.country, self.name, self.rate, self.effective_from)

@@ -18,6 +18,7 @@ from quotes.build import price_quote
 from quotes.charts import bar_chart, comparison_groups
 from quotes.models import Quote
 from quotes.requests import request_from_json
+from quotes.tax import NO_TAX_TEXT, summary_lines
 
 
 def document_context(quote: Quote, *, internal: bool) -> dict:
@@ -52,6 +53,7 @@ def document_context(quote: Quote, *, internal: bool) -> dict:
         "tiers": _tiers(result),
         "customer_notes": quote.notes if internal else quote.customer_notes,
         "internal": internal,
+        "summary": summary_lines(result),
     }
 
 
@@ -103,7 +105,7 @@ def reprice_context(quote: Quote, catalog: Catalog, today: date) -> dict:
     notes = []
     if quote.plan_name and plan is None:
         notes.append(f"The plan {quote.plan_name} no longer exists: repriced at Meta's prices only.")
-    figures, problems = price_quote(catalog, stored, plan, quote.currency)
+    figures, problems = price_quote(catalog, stored, plan, quote.currency, quote.tax_country)
     if figures is None:
         return {"reprice": {"on": today, "problems": [message for _, message in problems], "notes": notes}}
     old, new = quote.result, figures.result
@@ -122,6 +124,11 @@ def reprice_context(quote: Quote, catalog: Catalog, today: date) -> dict:
         "meta": _change(old["totals"]["meta"], new["totals"]["meta"]),
         "provider": _change(old["totals"]["provider"], new["totals"]["provider"]),
         "credits": _change(old["totals"].get("credits"), new["totals"].get("credits")) if "credits" in new["totals"] else None,
+        # Tax: the setting in force today for the quote's country (quotes saved before taxes: none, gross = net).
+        "tax": _change(old["totals"].get("tax", "0.00"), new["totals"]["tax"]),
+        "gross": _change(old["totals"].get("gross", old["totals"]["provider"]), new["totals"]["gross"]),
+        "tax_saved": (old.get("tax") or {}).get("label", NO_TAX_TEXT),
+        "tax_today": new["tax"]["label"],
         "markets": markets,
         "warnings": new["warnings"],
     }}

@@ -102,7 +102,8 @@ def _as_quoted(form: QuoteForm, stored: StoredRequest, source: Quote | None, cat
 
 def _price(form: QuoteForm, stored: StoredRequest, catalog: Catalog) -> tuple[QuoteFigures | None, list[MissingRate]]:
     data = form.cleaned_data
-    figures, problems = price_quote(catalog, stored, data["price_plan"], data["quote_currency"] or None)
+    figures, problems = price_quote(catalog, stored, data["price_plan"], data["quote_currency"] or None,
+                                    data["tax_country"])
     for problem in problems:
         if problem.field in form.fields:
             form.add_error(problem.field, problem.message)
@@ -133,7 +134,7 @@ def _initial(source: Quote | None, query: str, stored: StoredRequest | None, tod
         initial["on"] = stored.on
     if source is not None:
         initial |= {"source": source.reference, "customer": source.customer, "notes": source.notes,
-                    "notes_for_customer": source.notes_for_customer,
+                    "notes_for_customer": source.notes_for_customer, "tax_country": source.tax_country,
                     "price_plan": source.price_plan.name if source.price_plan else None}
     return initial
 

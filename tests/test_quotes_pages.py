@@ -361,10 +361,13 @@ def test_the_csv_has_one_row_per_market_and_category_then_the_totals(client, sel
     assert marketing["rate_card"] == "USD 2026-10-01" and marketing["currency"] == "USD"
     windows = next(r for r in rows if r["category"] == "receptive_windows")
     assert windows["charged"] == "3000" and windows["provider_price"] == "30.00"
-    total = rows[-1]
+    total = next(r for r in rows if r["category"] == "total")
     assert (total["market"], total["category"], total["meta_cost"], total["provider_price"]) == (
         "All markets", "total", "21.60", "153.12")
-    assert {r["category"] for r in rows if r["market"] == "All markets"} == {"platform_fee", "discount", "total"}
+    # Then the net, tax and gross lines (no tax setting: no tax); quotes/tax.py, tests/test_quotes_taxes.py.
+    assert [r["category"] for r in rows if r["market"] == "All markets"] == [
+        "platform_fee", "discount", "total", "meta_charges", "own_charges", "net", "tax", "gross"]
+    assert rows[-1]["provider_price"] == "153.12" and rows[-2]["note"] == "No tax applied"
 
 
 def test_the_csv_of_a_credit_quote_has_the_credits(client, seller):
@@ -372,7 +375,7 @@ def test_the_csv_of_a_credit_quote_has_the_credits(client, seller):
     quote = testing.quote(seller, plan=PricePlan.objects.get(name="example-credits"))
     rows = csv_of(client.get(f"/quotes/{quote.reference}/csv"))
     assert next(r for r in rows if r["category"] == "marketing")["credits"] == "2500.00"
-    assert rows[-1]["credits"] == "10500.00"
+    assert next(r for r in rows if r["category"] == "total")["credits"] == "10500.00"
 
 
 def test_a_customer_name_cannot_become_a_spreadsheet_formula(client, seller):
