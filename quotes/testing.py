@@ -62,7 +62,8 @@ def india_mix(on: date = QUOTE_DAY, **assumptions) -> StoredRequest:
 
 def quote(owner: User, customer: str = "Acme Ltd", plan: PricePlan | None = None, stored: StoredRequest | None = None,
           **fields) -> Quote:
-    figures, problems = price_quote(Catalog(), stored or india_mix(), plan, fields.pop("quote_currency", None))
+    figures, problems = price_quote(Catalog(), stored or india_mix(), plan, fields.pop("quote_currency", None),
+                                    fields.pop("tax_country", ""))
     assert not problems, problems
     return save_quote(owner=owner, figures=figures, customer=customer, plan=plan,
                       valid_until=fields.pop("valid_until", date(2027, 1, 1)), **fields)

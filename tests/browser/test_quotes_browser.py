@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import date
+from decimal import Decimal
 from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
 
 from quotes import testing
-from quotes.models import Quote
+from quotes.models import Quote, TaxSetting
 
 pytestmark = pytest.mark.browser
 
@@ -73,3 +75,33 @@ def test_a_revoked_link_shows_not_found(site, browser):
         expect(page.locator("body")).not_to_contain_text("Acme")
     finally:
         context.close()
+
+
+def test_a_german_customers_quote_shows_net_vat_and_gross_on_the_page_and_the_link(site, new_page, tmp_path):
+    # India 1,000 / 5,000 / 3,000 with the money plan: net 153.12 USD (tests/test_quotes_taxes.py works it),
+    # VAT 19 %: 153.12 x 0.19 = 29.0928 -> 29.09; gross 182.21.
+    testing.user("sam", testing.SALES)
+    testing.money_plan()
+    TaxSetting.objects.create(country="DE", name="VAT", rate=Decimal(19), effective_from=date(2020, 1, 1))
+    seller = new_page()
+    sign_in(seller, "sam")
+    seller.goto("/quotes/new/?on=2026-11-01&currency=USD&lines-0-country=IN&lines-0-marketing=1000"
+                "&lines-0-utility=5000&lines-0-service=3000")
+    seller.fill("#id_customer", "Kunde GmbH")
+    seller.select_option("#id_price_plan", "Acme standard")
+    seller.select_option("#id_tax_country", "DE")
+    expect(seller.get_by_test_id("preview-gross")).to_have_text("182.21 USD")  # htmx preview on change
+    seller.screenshot(path=str(tmp_path / "new-quote.png"), full_page=True)
+    seller.get_by_role("button", name="Save the quote").click()
+    expect(seller.get_by_test_id("gross-total")).to_have_text("182.21 USD")
+    expect(seller.get_by_test_id("summary-tax")).to_contain_text("VAT 19 %")
+    expect(seller.get_by_test_id("summary-tax")).to_contain_text("29.09")
+    seller.screenshot(path=str(tmp_path / "detail.png"), full_page=True)
+
+    share_url = seller.get_by_test_id("share-link").get_attribute("href")
+    phone = new_page(viewport={"width": 390, "height": 844})
+    phone.goto(share_url)
+    expect(phone.get_by_test_id("summary-gross")).to_contain_text("Total incl. VAT")
+    expect(phone.get_by_test_id("summary-gross")).to_contain_text("182.21")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone.screenshot(path=str(tmp_path / "share-phone.png"), full_page=True)
