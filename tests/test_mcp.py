@@ -18,7 +18,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from accounts.models import APIKey
 from quotes import testing
-from quotes.models import Quote
+from quotes.models import Quote, TaxSetting
 from ratecards.models import RateCard
 from tests.event_loops import no_running_loop  # noqa: F401 (a fixture)
 
@@ -168,6 +168,18 @@ def test_create_quote_takes_an_api_key_of_a_sales_account(live_server):
     assert quote.owner == seller and quote.customer == "Acme Ltd"
     assert body["id"] == quote.reference and body["url"] == f"{live_server.url}/q/{quote.share_token}/"
     assert body["total"] == "13.20"  # no price plan: Meta's 11.80 + 1.40
+
+
+def test_create_quote_answers_the_tax_of_the_customers_country(live_server):
+    # MIX on 2026-11-01 (USD 2026-10-01): 1,000 x 0.0118 + 1,000 x 0.0014 = 13.20, Meta's prices alone.
+    # GST 18 % for India: 13.20 x 0.18 = 2.376 -> 2.38; gross 15.58.
+    TaxSetting.objects.create(country="IN", name="GST", rate=Decimal(18), effective_from=date(2017, 7, 1))
+    key = APIKey.create_for(testing.user("sam", testing.SALES), "assistant")[1]
+    arguments = {"customer": "Acme Pvt Ltd", "on": ON, "compare_on": [], "lines": MIX, "tax_country": "IN"}
+    totals = ok(call(live_server.url, "create_quote", arguments, key=key))["totals"]
+    assert (totals["provider"], totals["tax"], totals["gross"], totals["tax_name"], totals["tax_rate"]) == (
+        "13.20", "2.38", "15.58", "GST", "18")
+    assert "tax_country" in errors_of(call(live_server.url, "create_quote", arguments | {"tax_country": "ZZ"}, key=key))
 
 
 def test_only_post_is_served(live_server, client):

@@ -26,6 +26,7 @@ from pypdf import PdfReader
 
 from accounts.models import APIKey
 from calculator.engine.estimate import EstimateLine, EstimateRequest
+from plans.defaults import load_example_package
 from plans.models import PricePlan, load_credit_table
 from quotes import testing
 from quotes.models import FrozenQuoteError, Quote, TaxSetting
@@ -33,6 +34,7 @@ from quotes.presenting import reprice_context
 from quotes.requests import StoredRequest
 from quotes.tax import TaxRate, apply_tax, summary_lines, tax_on
 from ratecards.snapshots import Catalog
+from tests.test_packages import AUGUST, MIX as PACKAGE_MIX
 
 D = Decimal
 CALCULATOR_QUERY = urlencode({"on": "2026-11-01", "currency": "USD", "lines-0-country": "IN", "lines-0-marketing": "1000",
@@ -316,6 +318,26 @@ def test_a_credit_quote_carries_no_tax_and_says_why(client, seller):
     quote = testing.quote(seller, plan=PricePlan.objects.get(name="example-credits"), tax_country="DE")
     assert (quote.result["totals"]["tax"], quote.tax_total, quote.tax_name) == ("0.00", D("0.00"), "")
     assert "credits are not money" in client.get(f"/q/{quote.share_token}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_package_quote_is_taxed_on_its_whole_price(seller):
+    # tests/test_packages.py works the package quote: Meta 77.80 passed through on top, package 250.00 fee
+    # + 150.00 overage = 400.00 of our own; net 477.80. VAT 19 %: 477.80 x 0.19 = 90.782 -> 90.78; gross 568.58.
+    vat("19")
+    quote = testing.quote(seller, plan=load_example_package(), stored=StoredRequest(PACKAGE_MIX, AUGUST, None, "USD"),
+                          tax_country="DE")
+    lines = {line.key: line.amount for line in summary_lines(quote.result)}
+    assert lines == {"meta_charges": "77.80", "own_charges": "400.00", "net": "477.80", "tax": "90.78",
+                     "gross": "568.58"}
+
+
+@pytest.mark.django_db
+def test_the_reprice_panel_shows_the_tax_and_the_total_with_it(client, seller, plan):
+    vat("19")
+    quote = testing.quote(seller, plan=plan, tax_country="DE")
+    page = client.get(f"/quotes/{quote.reference}/reprice/", headers={"HX-Request": "true"}).content.decode()
+    assert "VAT 19 %" in page and 'data-testid="reprice-tax"' in page and "Total incl. tax" in page
 
 
 # --- The customer's copies: CSV and PDF -------------------------------------------------------------------
