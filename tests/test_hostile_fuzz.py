@@ -116,7 +116,7 @@ def test_sign_in_never_fails(client, username, password, next_page, admin):
 
 # --- Quotes -----------------------------------------------------------------------------------------------
 
-QUOTE_FIELDS = ["customer", "price_plan", "quote_currency", "on", "valid_until", "notes", "notes_for_customer",
+QUOTE_FIELDS = ["customer", "price_plan", "quote_currency", "tax_country", "on", "valid_until", "notes", "notes_for_customer",
                 "query", "source"]
 CALCULATOR_QUERY = "on=2026-11-01&currency=USD&lines-0-country=IN&lines-0-marketing=1000"
 
