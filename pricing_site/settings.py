@@ -118,6 +118,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     })
+# Secrets stored in the database (a workspace's app secret and Graph API token) are encrypted with these
+# Fernet keys: the first encrypts, each decrypts (pricing_site/encryption.py). Unset: one derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = [key.strip() for key in os.environ.get("FIELD_ENCRYPTION_KEY", "").split(",") if key.strip()]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background work (Django's Tasks framework). The default backend keeps tasks in this database

@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
@@ -40,7 +41,9 @@ def worker_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update({
         "DATABASE_URL": database_url(),
-        "DJANGO_SECRET_KEY": "tests-only-not-secret",
+        # This process's keys: the worker reads the secrets this process encrypted (pricing_site/encryption.py).
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+        "FIELD_ENCRYPTION_KEY": ",".join(settings.FIELD_ENCRYPTION_KEYS),
         "DJANGO_DEBUG": "0",
         "DJANGO_HTTPS": "0",
         "DJANGO_PASSWORD_RESET_MAIL": "0",

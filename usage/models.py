@@ -22,6 +22,7 @@ from django.utils import timezone as dj_timezone
 from calculator.timezones import DEFAULT as DEFAULT_TIMEZONE
 from calculator.timezones import MAX_LENGTH as TIMEZONE_LENGTH
 from calculator.timezones import validate_timezone, zone
+from pricing_site.encryption import EncryptedTextField
 
 UNIT_PLACES = 4  # a charge unit is 0.0001 of the currency
 CURRENCY = "USD"  # the dashboard prices usage with the USD cards (Meta bills most businesses in USD)
@@ -106,7 +107,7 @@ class Workspace(models.Model):
         help_text="The WhatsApp Business Account's id: with an access token, Meta's pricing analytics are pulled "
                   "from the Graph API every day into the reconciliation. Blank: no pull.",
     )
-    graph_access_token = models.CharField(
+    graph_access_token = EncryptedTextField(
         max_length=1024, blank=True,
         help_text="A Graph API access token with whatsapp_business_management (a system user's token). Never "
                   "shown again after saving.",
@@ -115,7 +116,7 @@ class Workspace(models.Model):
         max_length=128, default=new_verify_token,
         help_text="What Meta's webhook settings must send as the verify token (Meta's \"Verify token\").",
     )
-    app_secret = models.CharField(
+    app_secret = EncryptedTextField(
         max_length=128, blank=True,
         help_text="The Meta app's secret (App settings, Basic): signs every webhook. Never shown again.",
     )
