@@ -4,10 +4,11 @@ real WSGI application: the same answers as the view, the same storing, and anyth
 from __future__ import annotations
 
 import io
+from unittest.mock import patch
 
 import pytest
 from django.core import signals
-from django.db import close_old_connections
+from django.db import OperationalError, close_old_connections
 
 from pricing_site.wsgi import application
 from tests.live_helpers import SECRET, sample_payloads, signature
@@ -39,9 +40,10 @@ def call(body: bytes, path: str = "/webhooks/meta/acme", host: str = "testserver
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     try:
-        chunks = application(environ, start_response)
-        content = b"".join(chunks)
-        getattr(chunks, "close", lambda: None)()
+        with patch("usage.live_wsgi._tidy_connection"):
+            chunks = application(environ, start_response)
+            content = b"".join(chunks)
+            getattr(chunks, "close", lambda: None)()
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
@@ -107,3 +109,11 @@ def test_plain_http_on_an_https_site_is_left_to_django(acme, settings):
     assert "X-Frame-Options" in headers  # Django's cycle answered
     _, headers, _ = call(body, HTTP_X_HUB_SIGNATURE_256=signature(body), **{"wsgi.url_scheme": "https"})
     assert "X-Frame-Options" not in headers  # the fast path answered
+
+
+def test_a_lost_database_is_a_503_that_says_to_retry(acme):
+    body = sample_payloads()[0]
+    with patch("usage.live.receive", side_effect=OperationalError("server closed the connection unexpectedly")):
+        status, headers, content = call(body, HTTP_X_HUB_SIGNATURE_256=signature(body))
+    assert status == 503 and headers["Retry-After"] == "5" and b"Retry" in content
+    assert not WebhookPayload.objects.exists()
