@@ -3,8 +3,9 @@
 Fernet (the `cryptography` package: AES-128-CBC with an HMAC-SHA256 over it, a fresh IV per value) with
 the keys of `FIELD_ENCRYPTION_KEY` (comma-separated: the first encrypts, every one decrypts, so a key is
 rotated by putting the new one first, running `manage.py reencrypt_secrets`, then dropping the old one).
-Unset, one key is derived from DJANGO_SECRET_KEY (HKDF-SHA256), so changing the secret key would leave
-the stored secrets unreadable: production sets FIELD_ENCRYPTION_KEY (README, *Settings*).
+A key derived from DJANGO_SECRET_KEY (HKDF-SHA256) encrypts while the setting is unset and decrypts
+after every listed key, so moving to a key of one's own is: set it, run `reencrypt_secrets`; after that
+the secret key can change (README, *Secrets at rest*).
 
 The empty string is stored as it is, so "is a secret set" stays a plain query; a value that no key
 decrypts is an error that names the setting, never a secret silently lost.
@@ -37,7 +38,7 @@ def derived_key(secret_key: str) -> bytes:
 
 @cache
 def _fernet() -> MultiFernet:
-    keys = settings.FIELD_ENCRYPTION_KEYS or [derived_key(settings.SECRET_KEY)]
+    keys = [*settings.FIELD_ENCRYPTION_KEYS, derived_key(settings.SECRET_KEY)]
     try:
         return MultiFernet([Fernet(key) for key in keys])
     except ValueError as exc:
@@ -61,9 +62,8 @@ def decrypt(stored: str) -> str:
     try:
         return _fernet().decrypt(stored.encode()).decode()
     except InvalidToken:
-        raise CannotDecrypt("a stored secret cannot be decrypted with the keys of FIELD_ENCRYPTION_KEY (or, unset, "
-                            "the key derived from DJANGO_SECRET_KEY): put the key it was written with back in "
-                            "the list") from None
+        raise CannotDecrypt("a stored secret cannot be decrypted with the keys of FIELD_ENCRYPTION_KEY nor the key "
+                            "derived from DJANGO_SECRET_KEY: put the key it was written with back in the list") from None
 
 
 def new_key() -> str:

@@ -60,14 +60,31 @@ def test_signatures_are_checked_with_the_decrypted_secret(client, acme):
     assert post(client, "acme", sample_payloads()[0], secret=raw()[0]).status_code == 401
 
 
-def test_a_key_is_rotated_by_putting_the_new_one_first_and_reencrypting(acme, settings):
-    old = derived_key(settings.SECRET_KEY).decode()
-    new = Fernet.generate_key().decode()
-    settings.FIELD_ENCRYPTION_KEYS = [new, old]
-    assert Workspace.objects.get(slug="acme").app_secret == SECRET  # still read with the old key
+def reencrypt() -> str:
     out = StringIO()
     call_command("reencrypt_secrets", stdout=out)
-    assert "1 workspaces' secrets encrypted" in out.getvalue()
+    return out.getvalue()
+
+
+def test_moving_off_the_default_key_then_changing_the_secret_key_keeps_the_secrets(acme, settings):
+    assert Fernet(derived_key(settings.SECRET_KEY)).decrypt(raw()[0].encode()).decode() == SECRET  # the default
+    own = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [own]
+    assert Workspace.objects.get(slug="acme").app_secret == SECRET  # still read with the derived key
+    assert "1 workspaces' secrets encrypted" in reencrypt()
+    settings.SECRET_KEY = "a-new-secret-key"
+    fresh = Workspace.objects.get(slug="acme")
+    assert (fresh.app_secret, fresh.graph_access_token) == (SECRET, TOKEN)
+    assert Fernet(own.encode()).decrypt(raw()[1].encode()).decode() == TOKEN
+
+
+def test_a_key_is_rotated_by_putting_the_new_one_first_and_reencrypting(acme, settings):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    reencrypt()
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+    assert Workspace.objects.get(slug="acme").app_secret == SECRET  # still read with the old key
+    reencrypt()
     settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key gone
     fresh = Workspace.objects.get(slug="acme")
     assert (fresh.app_secret, fresh.graph_access_token) == (SECRET, TOKEN)
@@ -76,6 +93,7 @@ def test_a_key_is_rotated_by_putting_the_new_one_first_and_reencrypting(acme, se
 
 def test_a_key_that_opens_nothing_is_an_error_naming_the_setting(acme, settings):
     settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    settings.SECRET_KEY = "not-the-one-it-was-written-with"
     with pytest.raises(CannotDecrypt, match="FIELD_ENCRYPTION_KEY"):
         Workspace.objects.get(slug="acme")
 
