@@ -85,6 +85,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "pricing_site.urls"
 WSGI_APPLICATION = "pricing_site.wsgi.application"
+# WSGI applications wrapped around the site's (pricing_site/wsgi.py), named here as MIDDLEWARE is: Meta's
+# webhook POSTs are checked and stored before Django's request cycle (usage/live_wsgi.py).
+WSGI_WRAPPERS = ["usage.live_wsgi.webhook_fast_path"]
 
 TEMPLATES = [
     {

@@ -1,11 +1,13 @@
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
+from django.utils.module_loading import import_string
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pricing_site.settings")
-django_application = get_wsgi_application()
+application = get_wsgi_application()
 
-from usage.live_wsgi import webhook_fast_path  # noqa: E402 (needs the apps loaded)
-
-# Meta's webhook POSTs are answered before Django's request cycle (usage/live_wsgi.py); the rest is Django.
-application = webhook_fast_path(django_application)
+# What answers before Django's request cycle (settings.WSGI_WRAPPERS: Meta's webhook POSTs,
+# usage/live_wsgi.py); the first listed sees a request first.
+for wrapper in reversed(settings.WSGI_WRAPPERS):
+    application = import_string(wrapper)(application)
