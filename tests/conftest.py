@@ -61,3 +61,41 @@ def task_worker(transactional_db, tmp_path):
     worker = WorkerProcess(tmp_path / "worker.log").start()
     yield worker
     worker.stop()
+
+
+# --- People: the users of the three jobs, signed in on the test client ---------------------------------
+
+
+@pytest.fixture
+def sales_user(db):
+    """A member of Sales, not signed in (API tests sign with a key)."""
+    from quotes import testing
+
+    return testing.user("sam", testing.SALES)
+
+
+@pytest.fixture
+def seller(client, sales_user):
+    """A member of Sales, signed in on `client`."""
+    client.force_login(sales_user)
+    return sales_user
+
+
+@pytest.fixture
+def editor(client):
+    """A staff member of Rate editors, signed in; the fixture is the client."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user("editor", password="pw-editor-123", is_staff=True)
+    user.groups.add(Group.objects.get(name="Rate editors"))
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def viewer(client):
+    """A staff member without any group, signed in; the fixture is the client."""
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_user("viewer", password="pw-viewer-123", is_staff=True))
+    return client

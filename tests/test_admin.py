@@ -4,26 +4,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, User
 
 from ratecards.models import CardStatus, PublishedCardError, Rate, RateCard
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor(client):
-    user = User.objects.create_user("editor", password="pw-editor-123", is_staff=True)
-    user.groups.add(Group.objects.get(name="Rate editors"))
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def viewer(client):
-    user = User.objects.create_user("viewer", password="pw-viewer-123", is_staff=True)
-    client.force_login(user)
-    return client
 
 
 def usd(on: str) -> RateCard:

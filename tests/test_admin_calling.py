@@ -1,6 +1,5 @@
 """Calling rate cards in the admin: reliability shown, import (shipped layout) and compare, as editors use it."""
 
-from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 import pytest
 
@@ -8,20 +7,6 @@ from ratecards.calling_import import SHIPPED
 from ratecards.calling_models import CallingCardStatus, CallingRateCard
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor(client):
-    user = User.objects.create_user("editor", password="pw-editor-123", is_staff=True)
-    user.groups.add(Group.objects.get(name="Rate editors"))
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def viewer(client):
-    client.force_login(User.objects.create_user("viewer", password="pw-viewer-123", is_staff=True))
-    return client
 
 
 def shipped() -> CallingRateCard:

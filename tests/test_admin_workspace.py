@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ratecards import importer
@@ -19,14 +19,6 @@ pytestmark = pytest.mark.django_db
 
 IMPORT = "/admin/ratecards/ratecard/import/"
 NEW_DAY = date(2027, 1, 1)
-
-
-@pytest.fixture
-def editor(client):
-    user = User.objects.create_user("editor", password="pw-editor-123", is_staff=True)
-    user.groups.add(Group.objects.get(name="Rate editors"))
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

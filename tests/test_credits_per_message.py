@@ -107,13 +107,6 @@ def per_message_plan() -> PricePlan:
 
 
 @pytest.fixture
-def seller(client):
-    user = testing.user("sam", testing.SALES)
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def message_quote(seller) -> Quote:
     return testing.quote(seller, plan=per_message_plan(), stored=StoredRequest(MIX, AUGUST, None, "USD"))
 

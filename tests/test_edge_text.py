@@ -34,12 +34,6 @@ def fresh_limits():
 
 
 @pytest.fixture
-def seller(client):
-    client.force_login(testing.user("sam", testing.SALES))
-    return client
-
-
-@pytest.fixture
 def staff(client):
     client.force_login(testing.user("root", superuser=True))
     return client
@@ -83,8 +77,8 @@ SELLER_CASES = {
 
 
 @pytest.mark.parametrize("case", list(SELLER_CASES))
-def test_a_nul_in_a_quote_page_or_form_is_a_400(seller, case):
-    response = SELLER_CASES[case](seller)
+def test_a_nul_in_a_quote_page_or_form_is_a_400(client, seller, case):
+    response = SELLER_CASES[case](client)
     assert response.status_code == 400
     assert NUL in response.content.decode()
 
@@ -108,16 +102,16 @@ API_CASES = {
 
 
 @pytest.mark.parametrize("case", list(API_CASES))
-def test_unstorable_text_in_a_json_body_is_a_400_naming_the_field(seller, case):
+def test_unstorable_text_in_a_json_body_is_a_400_naming_the_field(client, seller, case):
     path, body, field, reason = API_CASES[case]
-    response = seller.post(path, body, content_type="application/json")
+    response = client.post(path, body, content_type="application/json")
     assert response.status_code == 400
     [error] = response.json()["errors"]
     assert error["field"] == field and error["message"].startswith(reason)
 
 
-def test_a_customer_longer_than_its_column_is_refused_by_the_api_with_the_columns_length(seller):
-    response = seller.post("/api/v1/quotes", QUOTE_API_BODY | {"customer": "x" * 201}, content_type="application/json")
+def test_a_customer_longer_than_its_column_is_refused_by_the_api_with_the_columns_length(client, seller):
+    response = client.post("/api/v1/quotes", QUOTE_API_BODY | {"customer": "x" * 201}, content_type="application/json")
     assert response.status_code == 400
     assert {"field": "customer", "message": "at most 200 characters"} in response.json()["errors"]
 

@@ -18,7 +18,6 @@ import os
 from urllib.parse import quote
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, example, given, settings
@@ -153,14 +152,6 @@ def test_the_quote_pages_never_fail(seller, fields, query, source, listing, stat
 
 RATES = shipped(META_RATES)
 RATE_LINES = RATES.split("\r\n")
-
-
-@pytest.fixture
-def editor(client):
-    user = User.objects.create_user("editor", password="pw-editor-123", is_staff=True)
-    user.groups.add(Group.objects.get(name="Rate editors"))
-    client.force_login(user)
-    return client
 
 
 @FUZZ

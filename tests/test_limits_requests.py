@@ -15,7 +15,6 @@ from django.core.cache import cache
 
 from accounts.models import APIKey
 from calculator.engine import limits
-from quotes import testing
 from quotes.models import Quote
 
 pytestmark = pytest.mark.django_db
@@ -29,13 +28,8 @@ def no_rate_limits(settings, client):
 
 
 @pytest.fixture
-def seller():
-    return testing.user("sam", testing.SALES)
-
-
-@pytest.fixture
-def key(seller):
-    return APIKey.create_for(seller, "script")[1]
+def key(sales_user):
+    return APIKey.create_for(sales_user, "script")[1]
 
 
 def _timed(call):
@@ -60,9 +54,9 @@ def test_a_quote_through_the_api_with_an_absurd_exponent_is_refused_fast_and_not
 
 
 @pytest.mark.parametrize("count", ["1E-99999999", "1E-999999999"])
-def test_a_quote_from_the_calculator_form_with_an_absurd_exponent_is_refused_and_nothing_is_stored(client, seller,
+def test_a_quote_from_the_calculator_form_with_an_absurd_exponent_is_refused_and_nothing_is_stored(client, sales_user,
                                                                                                    count):
-    client.force_login(seller)
+    client.force_login(sales_user)
     query = f"on=2026-11-01&currency=USD&lines-0-country=IN&lines-0-utility={count}"
     response, seconds = _timed(lambda: client.post("/quotes/new/", {"customer": "Acme Ltd", "on": "2026-11-01",
                                                                     "query": query}))

@@ -182,13 +182,6 @@ EXPECTED_PACKAGE = {"included_units": 10000, "used_units": 13000, "overage_units
 
 
 @pytest.fixture
-def seller(client):
-    user = testing.user("sam", testing.SALES)
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def package_quote(seller) -> Quote:
     return testing.quote(seller, plan=load_example_package(), stored=StoredRequest(MIX, AUGUST, None, "USD"))
 

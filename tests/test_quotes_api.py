@@ -31,14 +31,9 @@ BODY = {
 
 
 @pytest.fixture
-def seller():
-    return testing.user("sam", testing.SALES)
-
-
-@pytest.fixture
-def key(seller):
+def key(sales_user):
     testing.money_plan()
-    return APIKey.create_for(seller, "CRM script")[1]
+    return APIKey.create_for(sales_user, "CRM script")[1]
 
 
 def post(client, body, key=None, **headers):
@@ -53,7 +48,7 @@ def errors_of(response) -> dict[str, str]:
     return {e["field"]: e["message"] for e in response.json()["errors"]}
 
 
-def test_a_key_creates_a_quote_answered_in_the_documented_shape(client, key, seller):
+def test_a_key_creates_a_quote_answered_in_the_documented_shape(client, key, sales_user):
     response = post(client, BODY, key)
     assert response.status_code == 201, response.content
     body = response.json()
@@ -64,7 +59,7 @@ def test_a_key_creates_a_quote_answered_in_the_documented_shape(client, key, sel
     assert body["total"] == str(quote.total) and D(body["total"]).as_tuple().exponent == -2
     assert body["meta_total"] == str(quote.meta_total)
     assert [e["rate_card"]["name"] for e in body["estimate"]["estimates"]] == ["USD 2026-10-01", "USD 2024-11-01"]
-    assert quote.owner == seller and quote.customer == "Acme Ltd" and quote.notes == "first contact"
+    assert quote.owner == sales_user and quote.customer == "Acme Ltd" and quote.notes == "first contact"
     assert quote.valid_until == date(2027, 1, 1) and quote.plan_name == "Acme standard"
     assert quote.request["lines"][1] == {"market": "Rest of Africa", "marketing": "500", "utility": "0",
                                          "authentication": "0", "service": "0"}
@@ -77,10 +72,10 @@ def test_the_share_link_of_an_api_quote_opens_without_an_account(key):
     assert "Acme Ltd" in Client().get(url).content.decode()
 
 
-def test_the_api_and_the_page_price_the_same_quote_alike(client, key, seller):
+def test_the_api_and_the_page_price_the_same_quote_alike(client, key, sales_user):
     body = BODY | {"lines": BODY["lines"][:1], "assumptions": {}}
     api_total = post(client, body, key).json()["total"]
-    page_quote = testing.quote(seller, plan=Quote.objects.get().price_plan)
+    page_quote = testing.quote(sales_user, plan=Quote.objects.get().price_plan)
     assert api_total == str(page_quote.total) == "153.12"
 
 
@@ -163,9 +158,9 @@ def test_a_revoked_key_is_a_401(client, key):
     assert post(client, BODY, key).status_code == 401
 
 
-def test_the_key_of_a_deactivated_user_is_a_401(client, key, seller):
-    seller.is_active = False
-    seller.save()
+def test_the_key_of_a_deactivated_user_is_a_401(client, key, sales_user):
+    sales_user.is_active = False
+    sales_user.save()
     assert post(client, BODY, key).status_code == 401
 
 
@@ -177,10 +172,10 @@ def test_a_key_of_a_user_without_a_sales_role_is_a_403(client):
     assert "Sales" in response.json()["errors"][0]["message"]
 
 
-def test_a_session_must_send_the_csrf_token(seller):
+def test_a_session_must_send_the_csrf_token(sales_user):
     testing.money_plan()
     browser = Client(enforce_csrf_checks=True)
-    browser.force_login(seller)
+    browser.force_login(sales_user)
     refused = post(browser, BODY)
     assert refused.status_code == 403 and "CSRF" in refused.json()["errors"][0]["message"]
     browser.get("/accounts/login/")  # sets the csrftoken cookie

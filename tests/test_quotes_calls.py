@@ -27,13 +27,8 @@ BODY = {"customer": "Acme Ltd", "on": "2026-11-01", "currency": "USD",
 
 
 @pytest.fixture
-def seller():
-    return testing.user("sam", testing.SALES)
-
-
-@pytest.fixture
-def key(seller):
-    return APIKey.create_for(seller, "CRM script")[1]
+def key(sales_user):
+    return APIKey.create_for(sales_user, "CRM script")[1]
 
 
 def post(client, body, key):
@@ -79,8 +74,8 @@ def test_with_a_price_plan_calls_are_added_at_metas_price(client, key):
     assert any("the price plan's terms cover messages only" in note for note in quote.result["method"])
 
 
-def test_save_as_quote_from_the_calculator_keeps_the_calls(client, seller):
-    client.force_login(seller)
+def test_save_as_quote_from_the_calculator_keeps_the_calls(client, sales_user):
+    client.force_login(sales_user)
     query = urlencode({"on": "2026-11-01", "currency": "USD", "lines-TOTAL_FORMS": 1, "lines-0-country": "IN",
                        "lines-0-marketing": "1000", "calls-0-country": "IN", "calls-0-business_minutes": "14",
                        "calls-0-average_seconds": "56"})
@@ -91,18 +86,18 @@ def test_save_as_quote_from_the_calculator_keeps_the_calls(client, seller):
     assert quote.result["totals"]["calls"] == "0.08" and quote.meta_total == Decimal("11.88")
 
 
-def quote_with_calls(seller) -> Quote:
+def quote_with_calls(sales_user) -> Quote:
     from calculator.calls_pricing import CallsAsk
     from dataclasses import replace
 
     stored = replace(testing.india_mix(), calls=(CallsAsk(country="IN", business_initiated_minutes=Decimal(1000),
                                                           average_call_seconds=Decimal(60),
                                                           user_initiated_minutes=Decimal(500)),))
-    return testing.quote(seller, stored=stored)
+    return testing.quote(sales_user, stored=stored)
 
 
-def test_the_share_page_pdf_and_csv_carry_the_calls(client, seller):
-    quote = quote_with_calls(seller)
+def test_the_share_page_pdf_and_csv_carry_the_calls(client, sales_user):
+    quote = quote_with_calls(sales_user)
     page = client.get(f"/q/{quote.share_token}/").content.decode()
     assert 'id="quote-calls"' in page and ">5.30<" in page
     # The rate table's reliability is a note on our data, for the team: not on the customer's copy (issue 15).
@@ -117,9 +112,9 @@ def test_the_share_page_pdf_and_csv_carry_the_calls(client, seller):
     assert Decimal(total[8]) == Decimal(quote.result["totals"]["messages_meta"]) + Decimal("5.30")
 
 
-def test_reprice_keeps_the_calls(client, seller):
-    quote = quote_with_calls(seller)
-    client.force_login(seller)
+def test_reprice_keeps_the_calls(client, sales_user):
+    quote = quote_with_calls(sales_user)
+    client.force_login(sales_user)
     page = client.get(f"/quotes/{quote.reference}/reprice/").content.decode()
     assert "5.30" in page
     from ratecards.snapshots import Catalog
@@ -129,8 +124,8 @@ def test_reprice_keeps_the_calls(client, seller):
     assert reprice["meta"]["changed"] is False  # the same cards and calling card: the same total
 
 
-def test_a_calls_line_with_an_error_is_not_quoted_silently(client, seller):
-    client.force_login(seller)
+def test_a_calls_line_with_an_error_is_not_quoted_silently(client, sales_user):
+    client.force_login(sales_user)
     query = urlencode({"on": "2026-11-01", "currency": "USD", "lines-TOTAL_FORMS": 1, "lines-0-country": "IN",
                        "lines-0-marketing": "1000", "calls-0-country": "IN", "calls-0-business_minutes": "14"})
     response = client.post("/quotes/new/", {"customer": "Acme Ltd", "on": "2026-11-01", "valid_until": "2027-01-01",

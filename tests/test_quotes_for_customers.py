@@ -21,13 +21,6 @@ CALCULATOR_QUERY = urlencode({"on": "2026-11-01", "currency": "USD", "lines-0-co
                               "lines-0-utility": "5000", "lines-0-service": "3000"})
 
 
-@pytest.fixture
-def seller(client):
-    user = testing.user("sam", testing.SALES)
-    client.force_login(user)
-    return user
-
-
 def form_data(**fields) -> dict:
     return {"customer": "Acme GmbH", "price_plan": "", "on": "2026-11-01", "valid_until": "2027-01-01",
             "query": CALCULATOR_QUERY, "notes": "", "quote_currency": ""} | fields

@@ -31,13 +31,6 @@ INDIA_2026 = {"marketing": D("0.0118"), "utility": D("0.0014"), "service": D("0.
 
 
 @pytest.fixture
-def seller(client):
-    user = testing.user("sam", testing.SALES)
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def plan():
     return testing.money_plan()
 

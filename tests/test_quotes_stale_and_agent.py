@@ -30,13 +30,6 @@ WITH_AGENT = urlencode({"on": "2026-11-01", "currency": "USD", "lines-0-country"
                         "meta_business_agent_tokens": "25000000"})
 
 
-@pytest.fixture
-def seller(client):
-    user = testing.user("sam", testing.SALES)
-    client.force_login(user)
-    return user
-
-
 def pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
