@@ -7,11 +7,14 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from plans.models import CreditRate, ExchangeRate, PackageTerms, PlanTerms, PricePlan, period_text
+from plans.models import CreditMoneyPrice, CreditRate, ExchangeRate, PackageTerms, PlanTerms, PricePlan, period_text
 from ratecards.models import periods_overlap
 
 
 class TermsFormSet(forms.BaseInlineFormSet):
+    what = "Terms"
+    apart_by: str | None = None  # a field whose rows never overlap each other's only (a currency)
+
     def clean(self) -> None:
         super().clean()
         periods = []
@@ -21,12 +24,17 @@ class TermsFormSet(forms.BaseInlineFormSet):
             start, end = form.cleaned_data.get("effective_from"), form.cleaned_data.get("effective_to")
             if start is None:
                 continue
-            for other_start, other_end in periods:
-                if periods_overlap(start, end, other_start, other_end):
-                    raise ValidationError(
-                        f"Terms of {period_text(start, end)} overlap terms of {period_text(other_start, other_end)}."
-                    )
-            periods.append((start, end))
+            key = form.cleaned_data.get(self.apart_by) if self.apart_by else None
+            for other_key, other_start, other_end in periods:
+                if other_key == key and periods_overlap(start, end, other_start, other_end):
+                    raise ValidationError(f"{self.what} of {period_text(start, end)} overlap {self.what.lower()} "
+                                          f"of {period_text(other_start, other_end)}.")
+            periods.append((key, start, end))
+
+
+class CreditMoneyFormSet(TermsFormSet):
+    what = "Prices per credit"
+    apart_by = "currency"
 
 
 class PlanTermsInline(admin.StackedInline):
@@ -63,6 +71,14 @@ class CreditRateInline(admin.TabularInline):
     extra = 0
 
 
+class CreditMoneyPriceInline(admin.TabularInline):
+    model = CreditMoneyPrice
+    formset = CreditMoneyFormSet
+    extra = 0
+    verbose_name_plural = ("Money prices per credit (optional: a quote in the currency, on a date one is in force, "
+                           "shows the credits' money; otherwise it says credits only)")
+
+
 @admin.register(PricePlan)
 class PricePlanAdmin(admin.ModelAdmin):
     list_display = ["name", "unit", "currency"]
@@ -73,7 +89,7 @@ class PricePlanAdmin(admin.ModelAdmin):
             return [PlanTermsInline]
         if obj.is_package:
             return [PackageTermsInline]
-        return [CreditRateInline] if obj.is_credits else [PlanTermsInline]
+        return [CreditMoneyPriceInline, CreditRateInline] if obj.is_credits else [PlanTermsInline]
 
 
 @admin.register(PackageTerms)
@@ -88,6 +104,12 @@ class CreditRateAdmin(admin.ModelAdmin):
     list_display = ["plan", "region", "category", "credits", "effective_from", "effective_to"]
     list_filter = ["plan", "category", "effective_from"]
     search_fields = ["region"]
+
+
+@admin.register(CreditMoneyPrice)
+class CreditMoneyPriceAdmin(admin.ModelAdmin):
+    list_display = ["plan", "currency", "price_per_credit", "effective_from", "effective_to"]
+    list_filter = ["plan", "currency"]
 
 
 @admin.register(ExchangeRate)

@@ -50,6 +50,14 @@ def period_text(start: date, end: date | None) -> str:
     return f"{start.isoformat()} to {end.isoformat() if end else 'open'}"
 
 
+def refuse_overlapping_dates(row: models.Model, siblings: models.QuerySet, what: str) -> None:
+    """Refuse a dated row (effective_from, effective_to) whose days overlap another of ``siblings`` (the rows it
+    must not overlap: the same plan's, say), naming the other's dates."""
+    refuse_overlap(siblings.exclude(pk=row.pk), row.effective_from, row.effective_to,
+                   lambda other: f"These dates ({period_text(row.effective_from, row.effective_to)}) overlap the "
+                                 f"{what} of {period_text(other.effective_from, other.effective_to)}: end those first.")
+
+
 class PricePlan(models.Model):
     name = models.CharField(max_length=100, unique=True, help_text="Quotes and the API name the plan by this.")
     unit = models.CharField(
@@ -101,6 +109,12 @@ class PricePlan(models.Model):
     def terms_on(self, on: date) -> "PlanTerms | None":
         return self.terms.filter(
             Q(effective_to__isnull=True) | Q(effective_to__gte=on), effective_from__lte=on
+        ).order_by("-effective_from").first()
+
+    def credit_money_on(self, on: date, currency: str) -> "CreditMoneyPrice | None":
+        """The money price of one credit in the currency in force on the date; None: credits only."""
+        return self.credit_money_prices.filter(
+            Q(effective_to__isnull=True) | Q(effective_to__gte=on), currency=currency, effective_from__lte=on
         ).order_by("-effective_from").first()
 
     def credit_table_on(self, on: date) -> CreditTerms | None:
@@ -187,11 +201,7 @@ class PlanTerms(models.Model):
         if self.plan_id and self.effective_from:
             if self.plan.unit != PlanUnit.MONEY:
                 raise ValidationError(f"{self.plan} is a {self.plan.kind} plan: money terms apply to money plans only.")
-            refuse_overlap(PlanTerms.objects.filter(plan_id=self.plan_id).exclude(pk=self.pk),
-                           self.effective_from, self.effective_to,
-                           lambda other: f"These dates ({period_text(self.effective_from, self.effective_to)}) "
-                                         "overlap the terms of "
-                                         f"{period_text(other.effective_from, other.effective_to)}: end those first.")
+            refuse_overlapping_dates(self, PlanTerms.objects.filter(plan_id=self.plan_id), "terms")
 
     def as_terms(self) -> TermsSnapshot:
         return TermsSnapshot(
@@ -273,11 +283,7 @@ class PackageTerms(models.Model):
         if self.plan_id and self.effective_from:
             if not self.plan.is_package:
                 raise ValidationError(f"{self.plan} is a {self.plan.kind} plan: package terms apply to package plans only.")
-            refuse_overlap(PackageTerms.objects.filter(plan_id=self.plan_id).exclude(pk=self.pk),
-                           self.effective_from, self.effective_to,
-                           lambda other: f"These dates ({period_text(self.effective_from, self.effective_to)}) "
-                                         "overlap the package terms of "
-                                         f"{period_text(other.effective_from, other.effective_to)}: end those first.")
+            refuse_overlapping_dates(self, PackageTerms.objects.filter(plan_id=self.plan_id), "package terms")
 
     def as_package(self) -> PackageSnapshot:
         return PackageSnapshot(
@@ -357,6 +363,65 @@ class CreditRate(models.Model):
                        lambda other: f"The credit table of {period_text(other.effective_from, other.effective_to)} "
                                      f"is {other.get_unit_display().lower()}: one table has one unit, so this row "
                                      "must be too (or start a new table after that one ends).")
+
+
+class CreditMoneyPrice(models.Model):
+    """What one credit of a credit plan costs in money, in one currency, over dates: entered by an admin.
+
+    Where one is in force on a quote's date in the quote's currency, the quote shows the credits' money next
+    to them (per market and in total); where none is, the quote says it is priced in credits only. Never
+    derived from another currency or another date.
+    """
+
+    plan = models.ForeignKey(PricePlan, on_delete=models.CASCADE, related_name="credit_money_prices",
+                             limit_choices_to={"unit": PlanUnit.CREDITS},
+                             help_text="The credit plan whose credits this prices.")
+    currency = models.CharField(max_length=3, help_text="The currency of the price: a quote in this currency "
+                                "shows the money; a quote in another currency shows credits only. " + CURRENCY_HELP)
+    price_per_credit = models.DecimalField(
+        max_digits=14, decimal_places=6,
+        help_text="Money for one credit, e.g. 0.0125 (up to six decimal places). Each market's money and the total "
+        "are its credits times this, rounded once to the currency's minor unit.")
+    effective_from = models.DateField(help_text="First day the price applies (a quote uses the price in force on "
+                                      "its date).")
+    effective_to = models.DateField(null=True, blank=True, help_text="Last day in force (inclusive); empty: open. "
+                                    "Two prices of one currency may not share a day.")
+
+    class Meta:
+        ordering = ["plan", "currency", "effective_from"]
+        verbose_name = "money price per credit"
+        verbose_name_plural = "money prices per credit"
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "currency", "effective_from"],
+                                    name="one_credit_money_price_per_plan_currency_and_date"),
+            models.CheckConstraint(condition=Q(price_per_credit__gt=0), name="credit_money_price_positive"),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+                name="credit_money_price_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (f"{self.plan}: 1 credit = {self.price_per_credit.normalize():f} {self.currency}, "
+                f"{period_text(self.effective_from, self.effective_to)}")
+
+    def clean(self) -> None:
+        errors = {}
+        if not is_currency_code(self.currency or ""):
+            errors["currency"] = CURRENCY_HELP
+        if self.price_per_credit is not None and self.price_per_credit <= 0:
+            errors["price_per_credit"] = "Must be more than zero (a free credit is not a price)."
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            errors["effective_to"] = "Must not be before the first day."
+        if errors:
+            raise ValidationError(errors)
+        if self.plan_id and self.effective_from:
+            if not self.plan.is_credits:
+                raise ValidationError(f"{self.plan} is a {self.plan.kind} plan: a money price per credit applies to "
+                                      "credit plans only.")
+            refuse_overlapping_dates(
+                self, CreditMoneyPrice.objects.filter(plan_id=self.plan_id, currency=self.currency),
+                f"{self.currency} price per credit")
 
 
 class ExchangeRate(models.Model):

@@ -32,7 +32,9 @@ Three steps, each a function of frozen inputs:
 
 4. ``price_credits`` applies a credit table instead: credits per conversation by region (Meta's market
    name) and category. Tables before 2023-06-01 have two categories (business- and user-initiated),
-   later ones four; ``None`` means the plan does not offer it (the table's ``N/A``).
+   later ones four; ``None`` means the plan does not offer it (the table's ``N/A``). Where the plan has a
+   money price per credit in the quote's currency, ``credits_in_money`` turns the credits into money
+   (never a price the admin did not enter).
 
 Amounts stay unrounded; the ``rounded_*`` properties round with ``round_money`` for display, each
 figure from its own unrounded value (a total is never the sum of rounded parts). Credits are rounded
@@ -539,3 +541,20 @@ def price_credits(table: CreditTable, usages: tuple[MarketUsage, ...],
                                      tuple(not_priced)))
     return CreditPrice(categories=categories, markets=tuple(markets), warnings=tuple(warnings), unit=unit,
                        not_priced=tuple(missing))
+
+
+@dataclass(frozen=True, slots=True)
+class CreditMoney:
+    """A credit price in money: each market's credits and the total times the price of one credit, each
+    rounded once from its unrounded credits (the total is not the sum of the rounded markets)."""
+
+    currency: str
+    per_credit: Decimal
+    markets: tuple[Decimal, ...]
+    total: Decimal
+
+
+def credits_in_money(credits: CreditPrice, per_credit: Decimal, currency: str) -> CreditMoney:
+    return CreditMoney(currency=currency, per_credit=per_credit,
+                       markets=tuple(round_money(m.total * per_credit, currency) for m in credits.markets),
+                       total=round_money(credits.total * per_credit, currency))

@@ -140,5 +140,7 @@ def quote_json(request: HttpRequest, quote) -> dict:
         "tax_country": quote.tax_country or None,
         "estimate": result["estimate"],
         "totals": result["totals"],
+        # A credit plan's credits by category, per market in money where the plan has a price per credit.
+        "credits": result.get("credits"),
         "warnings": result["warnings"],
     }

@@ -20,12 +20,14 @@ from calculator.engine.money import ZERO, round_money
 from calculator.engine.vocabulary import CATEGORY_LABELS, count_cents, count_json
 from calculator.pricing import PricingProblem, Problems, default_comparison, price_on_dates, priced_dates
 from calculator.regimes import describe_rules, regime_title
-from plans.models import Conversion, NoExchangeRate, PackageTerms, PlanTerms as StoredTerms, PricePlan, conversion
+from plans.models import Conversion, CreditMoneyPrice, NoExchangeRate, PackageTerms, PlanTerms as StoredTerms, PricePlan, conversion
 from plans.pricing import (
+    CreditMoney,
     CreditPrice,
     CreditTerms,
     PackagePrice,
     PlanPrice,
+    credits_in_money,
     derive_usage,
     price_credits,
     price_package,
@@ -67,6 +69,7 @@ class _Plan:
     credit_table: CreditTerms | None  # credit plans
     fees: Conversion | None  # the plan's currency to the quote's
     package: PackageTerms | None = None  # package plans
+    credit_money: CreditMoneyPrice | None = None  # credit plans: a credit's money in the quote's currency
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,7 @@ def _plan_on(plan: PricePlan | None, on: date, currency: str) -> tuple[_Plan | N
         table = plan.credit_table_on(on)
         if table is None:
             return None, [PricingProblem("price_plan", f"{plan.name} has no credit rates in force on {on.isoformat()}")]
-        return _Plan(plan, None, table, None), []
+        return _Plan(plan, None, table, None, credit_money=plan.credit_money_on(on, currency)), []
     terms = plan.package_terms_on(on) if plan.is_package else plan.terms_on(on)
     if terms is None:
         return None, [PricingProblem("price_plan",
@@ -185,6 +188,7 @@ class _Priced:
     plan: PlanPrice | None
     credits: CreditPrice | None
     package: PackagePrice | None = None
+    credit_money: CreditMoney | None = None
 
     @property
     def meta_total(self) -> Decimal:
@@ -211,7 +215,7 @@ class _Priced:
 def _price_one(catalog: Catalog, stored: StoredRequest, result: EstimateResult, plan: _Plan | None,
                meta: Conversion, currency: str) -> _Priced:
     usages = derive_usage(catalog.snapshot(result.card.id), stored.request, result)
-    plan_price = credits = package = None
+    plan_price = credits = package = credit_money = None
     if plan is not None and plan.terms is not None:
         plan_price = price_plan(plan.terms.as_terms(), usages, currency, meta_rate=meta.rate, fee_rate=plan.fees.rate)
     elif plan is not None and plan.package is not None:
@@ -219,7 +223,9 @@ def _price_one(catalog: Catalog, stored: StoredRequest, result: EstimateResult, 
                                 fee_rate=plan.fees.rate)
     elif plan is not None:
         credits = price_credits(plan.credit_table.rates, usages, plan.credit_table.unit)
-    return _Priced(result, meta.rate, usages, plan_price, credits, package)
+        if plan.credit_money is not None:
+            credit_money = credits_in_money(credits, plan.credit_money.price_per_credit, currency)
+    return _Priced(result, meta.rate, usages, plan_price, credits, package, credit_money)
 
 
 # --- The stored JSON ------------------------------------------------------------------------------------
@@ -244,7 +250,7 @@ def _result_json(stored: StoredRequest, results: list[EstimateResult], priced: l
                     for index in range(len(first.result.by_market))],
         "by_category": _by_category_json(first, money),
         "totals": _totals_json(first, money),
-        "credits": credits_json(first.credits, plan.credit_table) if first.credits else None,
+        "credits": _credits_json(first, plan) if first.credits else None,
         "comparison": [_comparison_json(p, money) for p in priced],
         "rules": [{"card": r.card.name, "effective_from": r.card.effective_from.isoformat(),
                    "pricing_model": r.card.pricing_model, "title": regime_title(r.card.rules),
@@ -256,6 +262,12 @@ def _result_json(stored: StoredRequest, results: list[EstimateResult], priced: l
         "stale_rules": _stale_json(first.result),
         "meta_business_agent": _agent_json(first, money),
     }
+
+
+def _credits_json(priced: _Priced, plan: _Plan) -> dict:
+    price = plan.credit_money
+    return credits_json(priced.credits, plan.credit_table, priced.credit_money,
+                        price and price.effective_from, price and price.effective_to)
 
 
 def _stale_json(result: EstimateResult) -> dict | None:
@@ -370,7 +382,7 @@ def _market_json(priced: _Priced, index: int, money, table: CreditTerms | None) 
     if priced.package:
         found["package"] = package_market_json(priced.package, index)
     if priced.credits:
-        found["credits"] = credits_market_json(priced.credits, table, index)
+        found["credits"] = credits_market_json(priced.credits, table, index, priced.credit_money)
     return found
 
 
@@ -411,6 +423,8 @@ def _totals_json(priced: _Priced, money) -> dict:
         }
     if priced.credits is not None:
         found["credits"] = str(priced.credits.rounded_total)
+    if priced.credit_money is not None:
+        found["credits_money"] = str(priced.credit_money.total)
     if priced.package is not None:
         found["package"] = package_totals_json(priced.package)
     return found

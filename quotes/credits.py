@@ -1,5 +1,6 @@
 """A credit plan in a quote: the stored JSON of its credits, in the table's own unit (per conversation or
-per message), what the table does not price, and how the counts were reached.
+per message), what the table does not price, and how the counts were reached; the credits' money where the
+plan has a money price per credit in the quote's currency on its date, else the words "credits only".
 
 A per-message table is quoted in messages and never speaks of conversations. A per-conversation table
 (the shipped 2023 example) on a per-message card says so and how messages became conversations.
@@ -12,8 +13,9 @@ from datetime import date
 from calculator.engine.cards import Rules
 from calculator.engine.money import ZERO, round_money
 from calculator.engine.vocabulary import CATEGORY_LABELS, count_cents, count_json
-from plans.pricing import CREDIT_PER_CONVERSATION, CREDIT_UNIT, CreditPrice, CreditTerms
+from plans.pricing import CREDIT_PER_CONVERSATION, CREDIT_UNIT, CreditMoney, CreditPrice, CreditTerms
 
+NO_MONEY_PRICE = "credits only: no money price per credit is set"
 REASONS = {"not_offered": "the table does not offer it (N/A)", "no_row": "the table has no row for it"}
 
 
@@ -21,8 +23,10 @@ def _label(category: str) -> str:
     return CATEGORY_LABELS.get(category, category.replace("_", "-").capitalize())
 
 
-def credits_json(credits: CreditPrice, table: CreditTerms) -> dict:
-    """The quote's ``credits``: per category the count (in the table's unit) and credits; what is not priced."""
+def credits_json(credits: CreditPrice, table: CreditTerms, money: CreditMoney | None = None,
+                 money_from: date | None = None, money_to: date | None = None) -> dict:
+    """The quote's ``credits``: per category the count (in the table's unit) and credits; what is not priced;
+    the money (per market and total) at the plan's price per credit, or None and the words why not."""
     noun = table.noun
     totals = dict.fromkeys(credits.categories, ZERO)
     counts = dict.fromkeys(credits.categories, ZERO)
@@ -41,12 +45,23 @@ def credits_json(credits: CreditPrice, table: CreditTerms) -> dict:
                         "text": f"{m.market}, {_label(m.category).lower()}: {count_cents(m.count, grouped=True)} "
                                 f"{noun} not priced in credits: {REASONS[m.reason]}"}
                        for m in credits.not_priced],
+        "money": None if money is None else {
+            "currency": money.currency, "per_credit": f"{money.per_credit.normalize():f}",
+            "effective_from": money_from.isoformat(), "effective_to": money_to.isoformat() if money_to else None,
+            "total": str(money.total),
+            "by_market": [{"market": m.market, "credits": str(round_money(m.total, CREDIT_UNIT)), "money": str(amount)}
+                          for m, amount in zip(credits.markets, money.markets)],
+            "text": f"at {money.per_credit.normalize():f} {money.currency} per credit (the plan's price from "
+                    f"{money_from.isoformat()})",
+        },
+        "money_text": NO_MONEY_PRICE if money is None else "",
     }
 
 
-def credits_market_json(credits: CreditPrice, table: CreditTerms, index: int) -> dict:
+def credits_market_json(credits: CreditPrice, table: CreditTerms, index: int, money: CreditMoney | None = None) -> dict:
     market = credits.markets[index]
     return {
+        "money": None if money is None else str(money.markets[index]),
         "unit": table.unit,
         table.noun: {c: count_json(v) for c, v in market.conversations.items()},
         "by_category": {c: str(v) for c, v in market.rounded_credits.items()},

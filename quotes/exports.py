@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 
 from pricing_site.spreadsheets import csv_writer
 from quotes import customer
+from quotes.credits import NO_MONEY_PRICE
 from quotes.models import Quote
 from quotes.presenting import credit_noun, document_context
 from quotes.tax import summary_lines
@@ -75,6 +76,7 @@ def csv_rows(quote: Quote) -> list[list[str]]:
             if category not in shown:  # credits where Meta charged nothing (service, before-2023 initiators)
                 counted = market["credits"][credit_noun(market["credits"])][category]
                 rows.append(head + [market["market"], category, str(counted), "", "", credits])
+    rows += _credit_money_rows(result, head)
     for line in (result.get("credits") or {}).get("not_priced", []):
         rows.append(head + [line["market"], line["category"], str(line.get("messages", line.get("conversations"))),
                             "", "", "not priced", line["text"]])
@@ -106,6 +108,21 @@ def _tax_rows(result: dict, everywhere: list[str]) -> list[list[str]]:
     if result.get("credits"):
         lines = [line for line in lines if line.key == "tax"]
     return [everywhere + [line.key, "", "", line.amount, "", line.label] for line in lines]
+
+
+def _credit_money_rows(result: dict, head: list[str]) -> list[list[str]]:
+    """A credit plan's credits in money (provider_price column) per market and in all, at the plan's price per
+    credit; without one a single row says the quote is in credits only."""
+    credits = result.get("credits")
+    if not credits:
+        return []
+    money = credits.get("money")
+    if money is None:
+        return [head + ["All markets", "credits_in_money", "", "", "", credits["total"],
+                        credits.get("money_text") or NO_MONEY_PRICE]]
+    rows = [head + [line["market"], "credits_in_money", "", "", line["money"], line["credits"], money["text"]]
+            for line in money["by_market"]]
+    return rows + [head + ["All markets", "credits_in_money", "", "", money["total"], credits["total"], money["text"]]]
 
 
 def _package_rows(result: dict, head: list[str]) -> list[list[str]]:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from ratecards.snapshots import Catalog
 from quotes import customer
 from quotes.build import price_quote
+from quotes.credits import NO_MONEY_PRICE
 from quotes.charts import bar_chart, comparison_groups
 from quotes.models import Quote
 from quotes.requests import request_from_json
@@ -48,6 +49,9 @@ def document_context(quote: Quote, *, internal: bool) -> dict:
         "warnings": result["warnings"] if internal else customer.warnings(result),
         "stale_text": (stale or {}).get("text", "") if internal else customer.stale_text(result),
         "credit_summary": _credit_summary(result) if credits else None,
+        # A credit's money where the plan has a price in the quote's currency (quotes before prices: none).
+        "credit_money": (credits or {}).get("money"),
+        "credit_money_text": (credits or {}).get("money_text") or NO_MONEY_PRICE,
         "lines": _lines(quote.request),
         "card": result["estimate"]["estimates"][0]["rate_card"],
         "tiers": _tiers(result),
@@ -69,7 +73,8 @@ def _credit_rows(result: dict) -> list[dict]:
              "cells": [{"credits": m["credits"]["by_category"].get(c), "not_priced": c in m["credits"]["not_priced"]}
                        for c in categories],
              "counts": [m["credits"].get(noun, {}).get(c) for c in categories],
-             "total": m["credits"]["total"], "not_priced": m["credits"]["not_priced"]}
+             "total": m["credits"]["total"], "money": m["credits"].get("money"),
+             "not_priced": m["credits"]["not_priced"]}
             for m in result["markets"]]
 
 
