@@ -45,16 +45,17 @@ def index(request: HttpRequest) -> HttpResponse:
     data = request.GET
     if "add_line" in data or "remove_line" in data:
         return HttpResponseRedirect(f"{reverse('calculator')}?{_lines_changed(data)}")
-    page = build_page(data if data else None, Catalog(draft=_staff_draft(request)))
+    page = build_page(data if data else None, Catalog(draft=_staff_draft(request, data)))
     if data.get("format") == "csv":
         return exports.estimate_csv(page)
     return _respond(request, page, push=bool(request.htmx) and request.htmx.target == "calculator")
 
 
-def _staff_draft(request: HttpRequest) -> RateCard | None:
-    """`?draft=<id>`: staff try a draft card before publishing it. Anyone else gets the published cards, as
-    if the parameter were not there: a draft never prices for the public."""
-    value = request.GET.get("draft", "")
+def _staff_draft(request: HttpRequest, data: QueryDict) -> RateCard | None:
+    """`draft=<id>` in the estimate's fields (the page, its CSV, the paste box): staff try a draft card before
+    publishing it. Anyone else gets the published cards, as if the field were not there: a draft never
+    prices for the public."""
+    value = data.get("draft", "")
     if not (value.isdigit() and len(value) <= 12 and request.user.is_active and request.user.is_staff):
         return None
     return RateCard.objects.filter(pk=int(value), status=CardStatus.DRAFT).first()
@@ -63,15 +64,15 @@ def _staff_draft(request: HttpRequest) -> RateCard | None:
 @rate_limited("calculator")
 @require_GET
 def estimate_csv(request: HttpRequest) -> HttpResponse:
-    return exports.estimate_csv(build_page(request.GET, Catalog()))
+    return exports.estimate_csv(build_page(request.GET, Catalog(draft=_staff_draft(request, request.GET))))
 
 
 @rate_limited("calculator")
 @require_POST
 def paste_numbers(request: HttpRequest) -> HttpResponse:
-    catalog = Catalog()
     form = PasteForm(request.POST)
     data = _estimate_fields(request.POST)
+    catalog = Catalog(draft=_staff_draft(request, data))
     pasted = None
     if form.is_valid():
         calc = read_calculator(data, timezone.localdate(), catalog.currencies)

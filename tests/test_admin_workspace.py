@@ -94,10 +94,8 @@ def test_publish_asks_for_confirmation_saying_it_never_changes_then_publishes(ed
     assert RateCard.objects.in_force("USD", NEW_DAY).pk == draft.pk
 
 
-def test_only_rate_editors_publish(client, draft):
-    viewer = User.objects.create_user("viewer", password="pw-viewer-123", is_staff=True)
-    client.force_login(viewer)
-    assert client.post(f"/admin/ratecards/ratecard/{draft.pk}/publish/").status_code == 403
+def test_only_rate_editors_publish(viewer, draft):
+    assert viewer.post(f"/admin/ratecards/ratecard/{draft.pk}/publish/").status_code == 403
     draft.refresh_from_db()
     assert draft.status == CardStatus.DRAFT
 
@@ -122,6 +120,26 @@ def test_staff_price_with_a_draft_in_the_calculator_clearly_labelled(editor, dra
     assert 'id="draft-banner"' in page and f"Draft card USD 2027-01-01 (#{draft.pk})" in page
     assert total(page) == Decimal("10.70")  # 1,000 marketing x the draft's 0.0107
     assert f'name="draft" value="{draft.pk}"' in page  # the form keeps pricing with the draft
+
+
+def test_the_estimate_csv_of_a_staff_draft_prices_with_the_draft(editor, draft):
+    page = editor.get("/", {**INDIA, "draft": draft.pk}).content.decode()
+    link = re.search(r'href="(/estimate\.csv\?[^"]+)"', page).group(1).replace("&amp;", "&")
+    assert f"draft={draft.pk}" in link
+    rows = editor.get(link).content.decode().splitlines()
+    # 1,000 marketing x the draft's 0.0107 = 10.70 (the published card's 0.0118 would be 11.80)
+    assert any(row.startswith("USD 2027-01-01,") and ",India,marketing,1000,10.70,USD" in row for row in rows), rows
+
+
+def test_pasted_numbers_keep_the_staff_draft(editor, draft):
+    # With JavaScript the estimate form comes along (its hidden draft field); without, its query.
+    for fields in ({**INDIA, "draft": draft.pk}, {"estimate": f"on=2027-01-01&currency=USD&draft={draft.pk}"}):
+        page = editor.post("/paste-numbers/", {**fields, "numbers": "+91 98765 43210\n+91 98765 43211",
+                                               "category": "marketing", "use": "recipients",
+                                               "per_recipient": "500"}).content.decode()
+        assert 'id="draft-banner"' in page and f'name="draft" value="{draft.pk}"' in page
+    # 2 numbers x 500 = 1,000 marketing x the draft's 0.0107 = 10.70
+    assert total(page) == Decimal("10.70")
 
 
 def test_the_public_never_prices_with_a_draft(client, draft):
