@@ -5,6 +5,8 @@ cards (the `small_tiers` card from 2027-01-01: India utility 0.0014 for messages
 
 from __future__ import annotations
 
+import re
+
 import io
 import json
 from datetime import date, datetime, timezone
@@ -150,14 +152,18 @@ def test_the_tier_panel_shows_metas_switch_and_flags_a_difference(client, small_
          utility("m3", "2027-01-20T10:00:00"))
     view = month_view(acme, date(2027, 1, 1))
     [india] = view.tiers
-    assert [check.text for check in india.differences] == ["tier 2: Meta 14 Jan 09:12, ours 20 Jan 15:30"]
+    # The one tier wording (issue 15): the card's India utility ladder has four steps (0, 3, 5, 101).
+    assert [check.text for check in india.differences] == ["step 2 of 4: Meta 14 Jan 09:12, ours 20 Jan 15:30"]
     assert any(alert.title == "Meta's tier switches differ from ours" for alert in view.alerts)
     user = User.objects.create_user("ann", password="x")
     acme.members.add(user)
     client.force_login(user)
     page = client.get("/usage/acme/2027-01/").content.decode()
-    assert "Meta: tier 2 from 14 Jan 09:12" in page
-    assert "tier 2: Meta 14 Jan 09:12, ours 20 Jan 15:30" in page
+    assert "Meta: step 2 of 4 from 14 Jan 09:12" in page
+    assert "step 2 of 4: Meta 14 Jan 09:12, ours 20 Jan 15:30" in page
+    assert not re.search(r"\btier \d", page)  # never "tier 2 from": steps, as on the calculator and quotes
+    # 3 utility messages; step 3 starts at the 5th message: 5 - 3 = 2 more.
+    assert "2 more messages to the next step" in page
 
 
 def test_a_broken_tier_webhook_is_reported_by_line_and_the_rest_loads():

@@ -133,7 +133,7 @@ def tier_progress(workspace: Workspace, month: date, pricer: Pricer | None = Non
             next_rate=None if following is None else Decimal(ladder.units[following]).scaleb(-4),
             savings=Decimal(sum(row["l"] - row["c"] for row in mine)).scaleb(-4),
             own=sum(row["n"] for row in mine) if len(scope) > 1 else None,
-            meta=Switch(latest_tier, workspace.local(latest.tier_update_time))
+            meta=Switch(latest_tier, workspace.local(latest.tier_update_time), len(ladder.units))
             if latest is not None and latest_tier is not None else None,
             checks=checks(switches, ours.get((market, group), {}), ladder, workspace.tz) if meta else [],
         ))

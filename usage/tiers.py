@@ -16,6 +16,7 @@ from datetime import date, datetime, tzinfo
 from django.db.models import Min
 
 from calculator.engine.cards import tier_group
+from calculator.engine.vocabulary import tier_step
 from ratecards.models import Market
 
 from .charges import Ladder
@@ -69,23 +70,26 @@ def store_switches(workspace: Workspace, switches: list[TierSwitch]) -> int:
 
 @dataclass(frozen=True)
 class Switch:
-    tier: int  # index in the card's ladder (0: list rate); shown as tier + 1
+    tier: int  # index in the card's ladder (0: list rate)
     at: datetime  # in the account's time zone
+    steps: int  # the ladder's length, the list rate included
 
     @property
     def text(self) -> str:
-        """Formatted here, not by the template's date filter (which would show it in the site's zone)."""
-        return f"tier {self.tier + 1} from {self.at:%-d %b %H:%M}"
+        """"step 2 of 4 from 14 Jan 09:12": the one tier wording (calculator/engine/vocabulary.py); the time
+        formatted here, not by the template's date filter (which would show it in the site's zone)."""
+        return f"{tier_step(self.tier, self.steps)} from {self.at:%-d %b %H:%M}"
 
 
 @dataclass(frozen=True)
 class SwitchCheck:
     """One tier of one market and group: Meta's switch into it, ours, and whether they differ."""
 
-    tier: int
+    tier: int  # index in the card's ladder (0: list rate); -1 where Meta's bounds are not the card's
     meta: datetime | None
     ours: datetime | None
     bounds_known: bool = True  # Meta's lower bound is one of the card's tier starts
+    steps: int = 0  # the ladder's length, the list rate included
 
     @property
     def differs(self) -> bool:
@@ -97,7 +101,8 @@ class SwitchCheck:
     def text(self) -> str:
         meta = f"Meta {self.meta:%-d %b %H:%M}" if self.meta else "Meta: no switch"
         ours = f"ours {self.ours:%-d %b %H:%M}" if self.ours else "ours: not reached"
-        return f"tier {self.tier + 1}: {meta}, {ours}"
+        step = tier_step(self.tier, self.steps) if self.bounds_known else "a step the card does not have"
+        return f"{step}: {meta}, {ours}"
 
 
 def meta_switches(scope: list[int], month: date) -> dict[tuple[str, str], list[TierUpdate]]:
@@ -138,15 +143,16 @@ def checks(meta: list[TierUpdate], ours: dict[int, int], ladder: Ladder, tz: tzi
     """Meta's and our switches of one market and group, tier by tier."""
     found: dict[int, SwitchCheck] = {}
     unknown = []
+    steps = len(ladder.units)
     for row in meta:
         tier = tier_of(ladder, row.tier_start)
         if tier is None:
-            unknown.append(SwitchCheck(-1, datetime.fromtimestamp(row.tier_update_time, tz), None, False))
+            unknown.append(SwitchCheck(-1, datetime.fromtimestamp(row.tier_update_time, tz), None, False, steps))
             continue
         ts = ours.get(tier)
         found[tier] = SwitchCheck(tier, datetime.fromtimestamp(row.tier_update_time, tz),
-                                  datetime.fromtimestamp(ts, tz) if ts is not None else None)
+                                  datetime.fromtimestamp(ts, tz) if ts is not None else None, steps=steps)
     for tier, ts in ours.items():
         if tier not in found:
-            found[tier] = SwitchCheck(tier, None, datetime.fromtimestamp(ts, tz))
+            found[tier] = SwitchCheck(tier, None, datetime.fromtimestamp(ts, tz), steps=steps)
     return [found[t] for t in sorted(found)] + unknown
