@@ -99,3 +99,11 @@ def viewer(client):
 
     client.force_login(User.objects.create_user("viewer", password="pw-viewer-123", is_staff=True))
     return client
+
+
+@pytest.fixture
+def small_tiers(db):
+    """The USD card from 2027-01-01 with India utility tiers of a few messages (tests/small_tiers.py)."""
+    from tests.small_tiers import publish_small_tiers
+
+    return publish_small_tiers()

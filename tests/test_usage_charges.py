@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ratecards.models import Market, RateCard, VolumeTier
+from ratecards.models import RateCard
 from usage.dashboard import tier_progress
 from usage.ingest import ingest
 from usage.models import Message, Workspace
@@ -43,22 +43,6 @@ def test_the_sample_months_cost_what_the_cards_say(workspace):
     assert month_totals(workspace, date(2025, 1, 1)).charge == Decimal("0.1365")
     assert Message.objects.get(wamid="wamid.E1").card_id == RateCard.objects.get(
         currency="USD", effective_from=date(2024, 11, 1), status="published").pk
-
-
-@pytest.fixture
-def small_tiers():
-    """A USD card from 2027-01-01 like 2026-10-01's, with India utility tiers ending at 2, 4 and 100 messages."""
-    base = RateCard.objects.get(currency="USD", effective_from=date(2026, 10, 1), status="published")
-    draft = base.new_draft()
-    draft.effective_from = date(2027, 1, 1)
-    draft.save()
-    india = Market.objects.get(name="India")
-    VolumeTier.objects.filter(card=draft, market=india, category="utility").delete()
-    VolumeTier.objects.bulk_create(VolumeTier(card=draft, market=india, category="utility", start=start,
-                                              rate=Decimal(rate))
-                                   for start, rate in ((0, "0.0014"), (3, "0.0013"), (5, "0.0012"), (101, "0.0011")))
-    draft.publish()
-    return draft
 
 
 def utility_lines(numbers, state="delivered", recipient=INDIA, category="utility") -> str:

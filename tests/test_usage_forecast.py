@@ -18,7 +18,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from ratecards.models import Market, RateCard, VolumeTier
+from tests.small_tiers import publish_small_tiers
 from usage.dashboard import month_view
 from usage.forecast import elapsed_days, month_forecast
 from usage.ingest import ingest
@@ -35,18 +35,7 @@ AFTER_TEN_DAYS = datetime(2027, 4, 11, tzinfo=timezone.utc)
 
 @pytest.fixture
 def small_card():
-    base = RateCard.objects.get(currency="USD", effective_from=date(2026, 10, 1), status="published")
-    draft = base.new_draft()
-    draft.effective_from = date(2027, 1, 1)
-    draft.free_service_allowance = 2
-    draft.save()
-    india = Market.objects.get(name="India")
-    VolumeTier.objects.filter(card=draft, market=india, category="utility").delete()
-    VolumeTier.objects.bulk_create(VolumeTier(card=draft, market=india, category="utility", start=start,
-                                              rate=Decimal(rate))
-                                   for start, rate in ((0, "0.0014"), (3, "0.0013"), (5, "0.0012"), (101, "0.0011")))
-    draft.publish()
-    return draft
+    return publish_small_tiers(free_service_allowance=2)
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import User
 
-from tests.test_usage_charges import small_tiers  # noqa: F401
 from usage.dashboard import month_view, tier_progress
 from usage.ingest import ingest
 from usage.models import Business, Message, TierUpdate, Workspace

@@ -12,7 +12,6 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.test_usage_charges import small_tiers  # noqa: F401  (fixture: India utility tiers end at 2, 4, 100)
 from usage import exports
 from usage.ingest import ingest
 from usage.models import DailyUsage, Message, Workspace
