@@ -14,11 +14,14 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils.html import escape
 
 from plans.models import PackageTerms, PlanUnit, PricePlan
 from quotes import testing
+from usage.alerts import digest_alerts, send_digest
 from usage.dashboard import month_view
 from usage.ingest import ingest
 from usage.models import TopUp, Workspace
@@ -93,6 +96,36 @@ def test_the_balance_days_left_alert_and_suggested_top_up(topped_up):
     # rest of November (20 days) costs 0.25, leaving 0.389; a fresh month (30 marketing, 15 utility) costs
     # 0.375: one more month, leaving 0.014, which pays 1 more day (0.0125). 20 + 30 + 1 = 51 days.
     assert found.days_left == 51
+
+
+def test_a_low_balance_is_in_the_daily_digest_once_per_top_up(topped_up):
+    topped_up.members.add(User.objects.create_user("ann", email="ann@example.com", password="pw"))
+    report = send_digest(now=NOW)
+    # The figures of the test above: balance 1.00 - 0.361 = 0.639 ($0.64) < 0.95; 51 days; top up 1 USD.
+    # The latest top-up is the EUR one of 5 November (not counted, but it is the latest the balance knows).
+    latest = TopUp.objects.get(on=date(2026, 11, 5))
+    assert f"low-balance:top-up-{latest.pk}" in report.sent["acme"]
+    [message] = mail.outbox
+    assert "Prepaid balance below $0.95" in message.body
+    assert ("The prepaid balance is $0.64 on 11 November, below the alert threshold of $0.95. At this month's "
+            "pace it lasts 51 more days. Top up $1.00 to keep sending without a break.") in message.body
+    # The next day's digest does not send it again ...
+    assert send_digest(now=datetime(2026, 11, 12, 6, tzinfo=timezone.utc)).sent == {}
+    # ... until a new top-up that still leaves the balance below the threshold: 0.639 + 0.10 = 0.739 < 0.95.
+    TopUp.objects.create(workspace=topped_up, on=date(2026, 11, 11), amount=D("0.10"), currency="USD")
+    again = send_digest(now=datetime(2026, 11, 12, 6, tzinfo=timezone.utc))
+    assert [key for key in again.sent["acme"] if key.startswith("low-balance:")] == [
+        f"low-balance:top-up-{TopUp.objects.latest('pk').pk}"]
+    assert "The prepaid balance is $0.74 on 12 November" in mail.outbox[-1].body
+
+
+def test_a_balance_above_its_threshold_or_without_one_sends_nothing(acme):
+    TopUp.objects.create(workspace=acme, on=date(2026, 10, 15), amount=D("1.00"), currency="USD")
+    acme.members.add(User.objects.create_user("ann", email="ann@example.com", password="pw"))
+    assert not [a for a in digest_alerts(acme, NOW) if a.key.startswith("low-balance:")]  # no threshold set
+    acme.prepaid_alert_below = D("0.50")  # the balance, 0.639, is above it
+    acme.save()
+    assert not [a for a in digest_alerts(acme, NOW) if a.key.startswith("low-balance:")]
 
 
 def test_without_top_ups_there_is_no_balance_and_a_past_top_up_cannot_be_negative(acme):

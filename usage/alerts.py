@@ -1,6 +1,6 @@
 """Alerts worth an e-mail, and the daily digest that sends each of them once.
 
-Four alerts, each with a key that names it once and for all (`AlertSent` remembers what was sent):
+Five alerts, each with a key that names it once and for all (`AlertSent` remembers what was sent):
 
 - **budget** (`budget:2026-11`): the month's charge passes the workspace's monthly budget, already or at
   the forecast pace (`usage.forecast`); once a month.
@@ -12,6 +12,9 @@ Four alerts, each with a key that names it once and for all (`AlertSent` remembe
   per change, for changes since the start of the previous month.
 - **allowance** (`allowance:2026-11`): Meta charged a service message this month, so the month's free
   service allowance is used up; once a month.
+- **low balance** (`low-balance:top-up-<id>`): the prepaid balance (`usage.prepaid`: top-ups less charges)
+  is below the workspace's alert threshold; once per latest top-up, so the next top-up that falls below
+  the threshold again is told again.
 
 `send_digest` e-mails each workspace's members (those with an address) the alerts not sent before, one
 message per member, and records them in the same transaction, so a failed send records nothing and is
@@ -30,14 +33,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from calculator.engine.vocabulary import category_label, counted
+from calculator.engine.vocabulary import category_label, counted, money_text
 
 from .dashboard import Alert, budget_alerts, paid_share_alert, previous_month
 from .forecast import month_forecast
 from .models import AlertSent, TemplateCategoryChange, Workspace
 from .paid_share import paid_share_jump
+from .prepaid import Prepaid, prepaid
 from .store import month_start_ts
-from .summary import allowance_exhausted
+from .summary import allowance_exhausted, months_with_data
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +62,8 @@ def digest_alerts(workspace: Workspace, now: datetime | None = None) -> list[Dig
     now = now or timezone.now()
     today = local_today(workspace, now)
     month = today.replace(day=1)
-    found = [DigestAlert(f"budget:{month:%Y-%m}", alert) for alert in budget_alerts(month_forecast(workspace, month,
-                                                                                                   now))]
+    ahead = month_forecast(workspace, month, now)
+    found = [DigestAlert(f"budget:{month:%Y-%m}", alert) for alert in budget_alerts(ahead)]
     jump = paid_share_jump(workspace, today - timedelta(days=1))
     if jump is not None and jump.jumped:
         year, week, _ = jump.week[1].isocalendar()
@@ -74,7 +78,24 @@ def digest_alerts(workspace: Workspace, now: datetime | None = None) -> list[Dig
                 "warning", "Free service allowance used up",
                 f"The month's free service messages ran out on {first_day:%-d %B}: "
                 f"{counted(paid, 'service message')} charged since.")))
+    balance = prepaid(workspace, month, today, ahead, months_with_data(workspace))
+    if balance is not None and balance.below_threshold:
+        latest = balance.lines[-1].top_up
+        found.append(DigestAlert(f"low-balance:top-up-{latest.pk}", low_balance_alert(balance)))
     return found
+
+
+def low_balance_alert(balance: Prepaid) -> Alert:
+    """The dashboard's prepaid warning, in words for the e-mail: the balance, how long it lasts, the top-up."""
+    currency = balance.currency
+    lasts = ("It is used up." if balance.balance <= 0 else
+             f"At this month's pace it lasts {counted(balance.days_left, 'more day')}." if balance.days_left is not None
+             else "")
+    top_up = (f" Top up {money_text(balance.suggested_top_up, currency)} to keep sending without a break."
+              if balance.suggested_top_up else " Top up to keep sending without a break.")
+    return Alert("warning", f"Prepaid balance below {money_text(balance.threshold, currency)}",
+                 f"The prepaid balance is {money_text(balance.balance, currency)} on {balance.as_of:%-d %B}, below "
+                 f"the alert threshold of {money_text(balance.threshold, currency)}. {lasts}{top_up}".replace(".  ", ". "))
 
 
 def recategorised_alert(change: TemplateCategoryChange) -> Alert:
