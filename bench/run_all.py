@@ -13,6 +13,7 @@ HERE = Path(__file__).resolve().parent
 BENCHES = [
     ["bench_engine.py"],
     ["bench_calculator.py"],
+    ["bench_refusals.py"],
     ["load.py"],
     ["bench_usage_ingest.py"],
     ["bench_usage_memory.py"],

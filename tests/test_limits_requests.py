@@ -2,13 +2,13 @@
 
 Every bound lives in calculator/engine/limits.py; a request over one is refused whole with a 400 that
 names it, before the expensive work. Numbers such as 1E-99999999 are refused by their exponent,
-never written out (written out, that one is 100 MB).
+never written out (written out, that one is 100 MB). How fast each refusal is (well under 2 s) is measured
+by bench/bench_refusals.py (`make bench`), not here: a wall clock in a shared test run proves nothing.
 """
 
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from django.core.cache import cache
@@ -24,7 +24,6 @@ pytestmark = pytest.mark.django_db
 def no_rate_limits(settings, client):
     cache.clear()
     settings.RATE_LIMITS = {scope: (10**6, 60) for scope in settings.RATE_LIMITS}
-    client.get("/")  # templates compiled and cards loaded: the timings below are of the request alone
 
 
 @pytest.fixture
@@ -32,24 +31,18 @@ def key(sales_user):
     return APIKey.create_for(sales_user, "script")[1]
 
 
-def _timed(call):
-    started = time.perf_counter()
-    response = call()
-    return response, time.perf_counter() - started
-
-
 # --- point 4: a count like 1E-99999999
 
 # The JSON number token itself (not a string): json.loads hands it to parse_float as written.
 @pytest.mark.parametrize("count", ["1E-99999999", "1E-999999999", "0.0000001"])
-def test_a_quote_through_the_api_with_an_absurd_exponent_is_refused_fast_and_nothing_is_stored(client, key, count):
+def test_a_quote_through_the_api_with_an_absurd_exponent_is_refused_and_nothing_is_stored(client, key, count):
     body = ('{"customer": "Acme Ltd", "on": "2026-11-01", "currency": "USD", '
             '"lines": [{"country": "IN", "utility": %s}]}' % count)
-    response, seconds = _timed(lambda: client.post("/api/v1/quotes", body, content_type="application/json",
-                                                   headers={"Authorization": f"Bearer {key}"}))
+    response = client.post("/api/v1/quotes", body, content_type="application/json",
+                           headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 400
     assert response.json()["errors"] == [{"field": "lines[0].utility", "message": "has more than 6 decimal places"}]
-    assert seconds < 2  # on main: 3 s and 714 MB (1E-99999999), 29 s and a 500 (1E-999999999)
+    # on main: 3 s and 714 MB (1E-99999999), 29 s and a 500 (1E-999999999); now refused by the exponent
     assert Quote.objects.count() == 0
 
 
@@ -58,11 +51,9 @@ def test_a_quote_from_the_calculator_form_with_an_absurd_exponent_is_refused_and
                                                                                                    count):
     client.force_login(sales_user)
     query = f"on=2026-11-01&currency=USD&lines-0-country=IN&lines-0-utility={count}"
-    response, seconds = _timed(lambda: client.post("/quotes/new/", {"customer": "Acme Ltd", "on": "2026-11-01",
-                                                                    "query": query}))
+    response = client.post("/quotes/new/", {"customer": "Acme Ltd", "on": "2026-11-01", "query": query})
     assert response.status_code == 400
     assert "need fixing first" in response.content.decode()
-    assert seconds < 2
     assert Quote.objects.count() == 0
     # the calculator shows why, beside the field, and prices nothing from it (a count is a whole number
     # written in digits: calculator/counts.py refuses an exponent before reading it)
@@ -97,12 +88,11 @@ def test_the_estimate_api_refuses_an_absurd_exponent_and_a_number_longer_than_40
 
 # --- point 3: a cost budget per request
 
-def test_a_45_byte_query_asking_for_1000_lines_is_a_fast_400_naming_the_bound(client):
+def test_a_45_byte_query_asking_for_1000_lines_is_a_400_naming_the_bound(client):
     for headers in ({}, {"HX-Request": "true"}):
-        response, seconds = _timed(lambda: client.get("/?lines-TOTAL_FORMS=1000&lines-0-country=IN", headers=headers))
+        response = client.get("/?lines-TOTAL_FORMS=1000&lines-0-country=IN", headers=headers)
         assert response.status_code == 400  # on main: 200 after ~10 s, 4.3 MB of page
         assert "an estimate has at most 50 lines (countries); this one asks for 1,000" in response.content.decode()
-        assert seconds < 2
     response = client.get("/estimate.csv?lines-70-country=IN&lines-70-utility=5")
     assert response.status_code == 400 and b"at most 50 lines" in response.content
     # 50 lines is still a page
@@ -113,12 +103,11 @@ def test_a_replay_is_bounded_by_events_times_cards(client):
     event = {"at": "2026-11-02T03:00:00Z", "user": "+919800000001", "kind": "template", "category": "utility"}
     # 10,001 events x 10 dates = 100,010 event-cards > 100,000
     body = json.dumps({"events": [event] * 10_001, "cards_on": ["2026-11-01"] * 10})
-    response, seconds = _timed(lambda: client.post("/api/v1/replay", body, content_type="application/json"))
+    response = client.post("/api/v1/replay", body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["errors"] == [{"field": "events", "message": (
         "a replay prices at most 100,000 events x cards_on dates; this one asks for 10,001 events x 10 dates = "
         "100,010: send fewer events or fewer dates per request")}]
-    assert seconds < 2
     # 10,000 x 10 is within the budget
     body = json.dumps({"events": [event] * 10_000, "cards_on": ["2026-11-01"] * 10})
     response = client.post("/api/v1/replay", body, content_type="application/json")
@@ -127,11 +116,9 @@ def test_a_replay_is_bounded_by_events_times_cards(client):
 
 def test_a_paste_of_more_numbers_than_the_bound_is_refused_before_any_is_parsed(client):
     numbers = "\n".join(f"+91 98{i:08d}" for i in range(10_002))  # 10,002 lines: header allowance is 1
-    response, seconds = _timed(lambda: client.post("/paste-numbers/", {"numbers": numbers, "category": "marketing",
-                                                                       "per_recipient": "1"}))
+    response = client.post("/paste-numbers/", {"numbers": numbers, "category": "marketing", "per_recipient": "1"})
     assert response.status_code == 400  # on main: 200 after parsing them all
     assert "paste at most 10,000 numbers at a time (this has 10,002 lines)" in response.content.decode()
-    assert seconds < 2
 
 
 def test_a_json_body_of_too_many_values_is_refused_before_parsing(client):
