@@ -50,6 +50,19 @@ def period_text(start: date, end: date | None) -> str:
     return f"{start.isoformat()} to {end.isoformat() if end else 'open'}"
 
 
+def dates_in_order(name: str) -> models.CheckConstraint:
+    """A dated row's last day (empty: open) is not before its first."""
+    return models.CheckConstraint(
+        condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")), name=name)
+
+
+def dates_out_of_order(row: models.Model) -> dict[str, str]:
+    """clean()'s message where a dated row's last day is before its first; {} otherwise."""
+    if row.effective_from and row.effective_to and row.effective_to < row.effective_from:
+        return {"effective_to": "Must not be before the first day."}
+    return {}
+
+
 def refuse_overlapping_dates(row: models.Model, siblings: models.QuerySet, what: str) -> None:
     """Refuse a dated row (effective_from, effective_to) whose days overlap another of ``siblings`` (the rows it
     must not overlap: the same plan's, say), naming the other's dates."""
@@ -173,10 +186,7 @@ class PlanTerms(models.Model):
         verbose_name_plural = "plan terms"
         constraints = [
             models.UniqueConstraint(fields=["plan", "effective_from"], name="one_terms_per_plan_and_date"),
-            models.CheckConstraint(
-                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
-                name="plan_terms_dates_in_order",
-            ),
+            dates_in_order("plan_terms_dates_in_order"),
             *[models.CheckConstraint(condition=Q(**{f"{name}__gte": 0}), name=f"plan_terms_{name}_not_negative")
               for name in (*FEE_FIELDS, *MARKUP_FIELDS.values())],
             models.CheckConstraint(condition=Q(discount_percent__gte=0, discount_percent__lte=100),
@@ -194,8 +204,7 @@ class PlanTerms(models.Model):
                 errors[name] = "Must be zero or more (a fee or markup cannot be negative; use the discount)."
         if self.discount_percent is not None and not 0 <= self.discount_percent <= 100:
             errors["discount_percent"] = "A percentage from 0 to 100."
-        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
-            errors["effective_to"] = "Must not be before the first day."
+        errors |= dates_out_of_order(self)
         if errors:
             raise ValidationError(errors)
         if self.plan_id and self.effective_from:
@@ -260,10 +269,7 @@ class PackageTerms(models.Model):
         verbose_name_plural = "package terms"
         constraints = [
             models.UniqueConstraint(fields=["plan", "effective_from"], name="one_package_terms_per_plan_and_date"),
-            models.CheckConstraint(
-                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
-                name="package_terms_dates_in_order",
-            ),
+            dates_in_order("package_terms_dates_in_order"),
             models.CheckConstraint(condition=Q(meta_charges__in=[META_ON_TOP, META_INCLUDED]),
                                    name="package_terms_meta_charges_known"),
             *[models.CheckConstraint(condition=Q(**{f"{name}__gte": 0}), name=f"package_terms_{name}_not_negative")
@@ -276,8 +282,7 @@ class PackageTerms(models.Model):
     def clean(self) -> None:
         errors = {name: "Must be zero or more." for name in PACKAGE_AMOUNTS
                   if getattr(self, name) is not None and getattr(self, name) < 0}
-        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
-            errors["effective_to"] = "Must not be before the first day."
+        errors |= dates_out_of_order(self)
         if errors:
             raise ValidationError(errors)
         if self.plan_id and self.effective_from:
@@ -337,10 +342,7 @@ class CreditRate(models.Model):
             models.CheckConstraint(condition=Q(credits__isnull=True) | Q(credits__gte=0), name="credits_not_negative"),
             models.CheckConstraint(condition=Q(unit__in=[CREDIT_PER_CONVERSATION, CREDIT_PER_MESSAGE]),
                                    name="credit_unit_known"),
-            models.CheckConstraint(
-                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
-                name="credit_dates_in_order",
-            ),
+            dates_in_order("credit_dates_in_order"),
         ]
 
     def __str__(self) -> str:
@@ -349,8 +351,8 @@ class CreditRate(models.Model):
     def clean(self) -> None:
         if self.credits is not None and self.credits < 0:
             raise ValidationError({"credits": "Must be zero or more; leave empty where the plan does not offer it."})
-        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
-            raise ValidationError({"effective_to": "Must not be before the first day."})
+        if errors := dates_out_of_order(self):
+            raise ValidationError(errors)
         if not (self.plan_id and self.effective_from):
             return
         siblings = CreditRate.objects.filter(plan_id=self.plan_id, region=self.region, category=self.category)
@@ -395,10 +397,7 @@ class CreditMoneyPrice(models.Model):
             models.UniqueConstraint(fields=["plan", "currency", "effective_from"],
                                     name="one_credit_money_price_per_plan_currency_and_date"),
             models.CheckConstraint(condition=Q(price_per_credit__gt=0), name="credit_money_price_positive"),
-            models.CheckConstraint(
-                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
-                name="credit_money_price_dates_in_order",
-            ),
+            dates_in_order("credit_money_price_dates_in_order"),
         ]
 
     def __str__(self) -> str:
@@ -411,8 +410,7 @@ class CreditMoneyPrice(models.Model):
             errors["currency"] = CURRENCY_HELP
         if self.price_per_credit is not None and self.price_per_credit <= 0:
             errors["price_per_credit"] = "Must be more than zero (a free credit is not a price)."
-        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
-            errors["effective_to"] = "Must not be before the first day."
+        errors |= dates_out_of_order(self)
         if errors:
             raise ValidationError(errors)
         if self.plan_id and self.effective_from:
