@@ -16,7 +16,6 @@ from tests.browser.conftest import AXE
 from usage import synthetic
 from usage.ingest import ingest
 from usage.models import Workspace
-from tests.test_usage_charges import small_tiers  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -141,9 +140,10 @@ def test_the_tier_panel_shows_the_business_count_and_metas_switch(site, small_ti
     expect(page.locator(".eyebrow")).to_contain_text("Asia/Kolkata time")
     row = page.locator("#tiers tbody tr").first
     expect(row).to_contain_text("5 (2 here)")  # the business's five messages, two of them India's
-    expect(row).to_contain_text("Meta: tier 3 from 16 Jan 11:30")
-    expect(row).to_contain_text("tier 3: Meta 16 Jan 11:30, ours 20 Jan 17:30")
-    expect(row).not_to_contain_text("tier 2: Meta")  # 09:12 against our 09:10: the same switch
+    # The one tier wording: the card's India utility ladder has four steps; tier 3 is step 3 of 4.
+    expect(row).to_contain_text("Meta: step 3 of 4 from 16 Jan 11:30")
+    expect(row).to_contain_text("step 3 of 4: Meta 16 Jan 11:30, ours 20 Jan 17:30")
+    expect(row).not_to_contain_text("step 2 of 4: Meta")  # 09:12 against our 09:10: the same switch
     expect(page.locator(".alert", has_text="Meta's tier switches differ from ours")).to_be_visible()
     page.locator("#tiers").scroll_into_view_if_needed()
     SHOTS.mkdir(parents=True, exist_ok=True)
