@@ -83,6 +83,8 @@ def test_a_credit_quote_shows_each_markets_money_and_the_total_at_the_price_per_
         assert '<td class="num" data-testid="credits-money-market">131.25</td>' in page
         assert '<td class="num" data-testid="credits-money-market">45.00</td>' in page
         assert NO_PRICE not in page.lower()
+        # A credit plan's customer pays credits: Meta's charges are there to compare, not "included".
+        assert "Meta's charges, for comparison, a month" in page and "Meta's charges included" not in page
         # Each market's money also in words under the table, which a phone shows without scrolling sideways.
         assert "In USD: India 131.25, Germany 45.00; each market's credits at 0.0125 USD per credit" in page
 
