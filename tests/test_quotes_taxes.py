@@ -159,13 +159,6 @@ def test_the_admin_adds_a_setting_and_refuses_an_overlap_with_a_message(admin_cl
 # --- A quote with tax -------------------------------------------------------------------------------------
 
 @pytest.fixture
-def seller(client):
-    user = testing.user("sam", testing.SALES)
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def plan():
     return testing.money_plan()
 
