@@ -42,9 +42,11 @@ CARD_ID = {"type": "integer", "minimum": 1, "description": "A rate card's id, as
 QUOTE_PROPERTIES = {
     **openapi.ESTIMATE_REQUEST["properties"],
     "customer": {"type": "string", "maxLength": quotes_api.CUSTOMER_MAX, "example": "Acme Ltd",
-                 "description": "Who the quote is for (a name)."},
+                 "description": "Who the quote is for: a name, or an existing customer's id \"cus_...\" "
+                                "whose price book (default plan, currency, overrides) then prices the quote."},
     "price_plan": {"type": "string", "description": "A provider price plan's name, e.g. example-credits; "
-                                                    "without it the quote is Meta's prices alone."},
+                                                    "without it the quote is Meta's prices alone (or, for a "
+                                                    "customer id, the customer's default plan)."},
     "valid_until": {**openapi.DATE, "description": "Last day the quote holds (today or later)."},
     "notes": {"type": "string", "maxLength": 5000},
     "notes_for_customer": {"type": "boolean", "default": False, "description": "Show the notes on the shared quote."},
@@ -107,8 +109,9 @@ DESCRIPTIONS = {
         "Saves a priced quote for a customer and answers its read-only share link, PDF and CSV links and totals. "
         "Needs an API key of a Sales account sent as the HTTP header 'Authorization: Bearer <key>' (set it in "
         "the MCP client's configuration). The arguments are an estimate's (`lines`, `on`, `currency`, ...) plus "
-        "`customer` and optionally `price_plan`, `tax_country`, `valid_until`, `notes`; the answer is POST "
-        "/api/v1/quotes's (`totals` has `meta`, `provider` before tax, `tax` and `gross`)."),
+        "`customer` (a name or a customer id cus_...) and optionally `price_plan`, `tax_country`, `valid_until`, "
+        "`notes`; the answer is POST /api/v1/quotes's (`totals` has `meta`, `provider` before tax, `tax` and "
+        "`gross`)."),
 }
 READ_ONLY = {"estimate", "resolve_market", "replay", "list_rate_cards", "compare_rate_cards"}
 

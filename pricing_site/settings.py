@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "calculator",
     "plans",
     "accounts",
+    "customers",
     "quotes",
     "usage",
     "impact",

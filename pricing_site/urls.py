@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("ratecards.urls")),
     path("", include("calculator.urls")),
     path("", include("quotes.urls")),
+    path("", include("customers.urls")),
     path("", include("usage.urls")),
     path("", include("pricing_mcp.urls")),
     path("", include("impact.urls")),

@@ -19,6 +19,8 @@ from accounts.auth import api_caller
 from calculator import api_input
 from calculator.api import api_errors, read_body
 from ratecards.snapshots import Catalog
+from customers.models import ID_PREFIX, Customer
+from customers.terms import NO_OVERRIDES
 from plans.models import PricePlan, is_currency_code
 from quotes.access import can_quote
 from calculator.calls_api import read_calls
@@ -32,13 +34,22 @@ QUOTE_FIELDS = {"customer", "price_plan", "valid_until", "notes", "notes_for_cus
 Problems = list[tuple[str, str]]
 
 
-def read_quote_fields(data: dict, today: date) -> tuple[dict, Problems]:
+def read_quote_fields(data: dict, today: date, owner=None) -> tuple[dict, Problems]:
+    """The quote's own fields; ``"customer": "cus_..."`` is a customer record the owner sees (its price
+    book: default plan, currency and overrides), any other text a name."""
     problems: Problems = []
     customer = data.get("customer")
+    record = None
     if not isinstance(customer, str) or not customer.strip():
-        problems.append(("customer", "name the customer, e.g. \"Acme Ltd\""))
+        problems.append(("customer", "name the customer, e.g. \"Acme Ltd\", or give a customer's id \"cus_...\""))
     elif len(customer) > CUSTOMER_MAX:
         problems.append(("customer", f"at most {CUSTOMER_MAX} characters"))
+    elif customer.strip().startswith(ID_PREFIX):
+        found = Customer.objects.visible_to(owner).select_related("price_plan") if owner is not None else None
+        record = found.filter(public_id=customer.strip()).first() if found is not None else None
+        if record is None:
+            problems.append(("customer", f"no customer has the id {customer.strip()!r} (or it is another seller's); "
+                                         "give an existing customer's id, or a name without the cus_ prefix"))
     plan = None
     if data.get("price_plan") is not None:
         name = data["price_plan"]
@@ -59,7 +70,14 @@ def read_quote_fields(data: dict, today: date) -> tuple[dict, Problems]:
     if quote_currency is not None and not (isinstance(quote_currency, str) and is_currency_code(quote_currency)):
         problems.append(("quote_currency", "must be three capital letters (ISO 4217), e.g. EUR"))
     tax_country = read_tax_country(data.get("tax_country"), problems)
-    return {"customer": (customer or "").strip() if isinstance(customer, str) else "", "plan": plan,
+    name = (customer or "").strip() if isinstance(customer, str) else ""
+    if record is not None:  # the price book: its default plan, currency and country unless the body names others
+        name = record.name
+        plan = plan if data.get("price_plan") is not None else record.price_plan
+        quote_currency = quote_currency or record.currency
+        tax_country = tax_country if "tax_country" in data else record.country
+    return {"customer": name, "record": record, "plan": plan,
+            "overrides": record.overrides if record is not None else NO_OVERRIDES,
             "valid_until": valid_until, "notes": notes if isinstance(notes, str) else "",
             "notes_for_customer": notes_for_customer, "quote_currency": quote_currency,
             "tax_country": tax_country}, problems
@@ -105,7 +123,7 @@ def create_quote(request: HttpRequest) -> JsonResponse:
 def quote_from_body(owner, body: dict) -> tuple[Quote | None, Problems]:
     """Validate a quote body whole (every problem named), price it and save it for `owner`."""
     today = timezone.localdate()
-    fields, problems = read_quote_fields(body, today)
+    fields, problems = read_quote_fields(body, today, owner)
     catalog = Catalog()
     estimate_body = {key: value for key, value in body.items() if key not in QUOTE_FIELDS}
     parsed, estimate_problems = api_input.read_estimate(estimate_body, catalog.currencies(), today)
@@ -114,10 +132,12 @@ def quote_from_body(owner, body: dict) -> tuple[Quote | None, Problems]:
     if problems:
         return None, problems
     stored = StoredRequest(parsed.request, parsed.on, parsed.compare_on, parsed.currency, tuple(calls))
-    figures, problems = price_quote(catalog, stored, fields["plan"], fields["quote_currency"], fields["tax_country"])
+    figures, problems = price_quote(catalog, stored, fields["plan"], fields["quote_currency"], fields["tax_country"],
+                                    overrides=fields["overrides"])
     if problems:
         return None, problems
-    return save_quote(owner=owner, figures=figures, customer=fields["customer"], plan=fields["plan"],
+    return save_quote(owner=owner, figures=figures, customer=fields["customer"], customer_record=fields["record"],
+                      plan=fields["plan"],
                       valid_until=fields["valid_until"], notes=fields["notes"],
                       notes_for_customer=fields["notes_for_customer"]), []
 
@@ -131,6 +151,7 @@ def quote_json(request: HttpRequest, quote) -> dict:
         "pdf_url": link("quotes:share-pdf"),
         "csv_url": link("quotes:share-csv"),
         "customer": quote.customer,
+        "customer_id": quote.customer_record.public_id if quote.customer_record_id else None,
         "currency": quote.currency,
         "total": str(quote.total),
         "meta_total": str(quote.meta_total),

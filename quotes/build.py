@@ -20,13 +20,16 @@ from calculator.engine.money import ZERO, round_money
 from calculator.engine.vocabulary import CATEGORY_LABELS, count_cents, count_json
 from calculator.pricing import PricingProblem, Problems, default_comparison, price_on_dates, priced_dates
 from calculator.regimes import describe_rules, regime_title
+from customers.terms import NO_OVERRIDES, TermsOverrides, effective_terms, plan_refuses_overrides
 from plans.models import Conversion, CreditMoneyPrice, NoExchangeRate, PackageTerms, PlanTerms as StoredTerms, PricePlan, conversion
 from plans.pricing import (
+    MARKUP_CATEGORIES,
     CreditMoney,
     CreditPrice,
     CreditTerms,
     PackagePrice,
     PlanPrice,
+    TermsSnapshot,
     credits_in_money,
     derive_usage,
     price_credits,
@@ -70,6 +73,8 @@ class _Plan:
     fees: Conversion | None  # the plan's currency to the quote's
     package: PackageTerms | None = None  # package plans
     credit_money: CreditMoneyPrice | None = None  # credit plans: a credit's money in the quote's currency
+    effective: TermsSnapshot | None = None  # money plans: the terms with the customer's overrides applied
+    overrides: TermsOverrides = NO_OVERRIDES
 
 
 @dataclass(frozen=True)
@@ -102,10 +107,12 @@ def on_own_card(catalog: Catalog, stored: StoredRequest, plan: PricePlan | None,
 
 
 def price_quote(catalog: Catalog, stored: StoredRequest, plan: PricePlan | None,
-                wanted_currency: str | None = None, tax_country: str = "") -> tuple[QuoteFigures | None, Problems]:
-    """The quote's figures: Meta's charges, the provider's price (net), and the tax of the setting in force
-    on the quote's date for ``tax_country`` (blank: no tax) with the gross."""
-    figures, problems = _price_net(catalog, stored, plan, wanted_currency)
+                wanted_currency: str | None = None, tax_country: str = "", *,
+                overrides: TermsOverrides = NO_OVERRIDES) -> tuple[QuoteFigures | None, Problems]:
+    """The quote's figures: Meta's charges, the provider's price (net; ``overrides`` are a customer's price
+    book on top of a money plan's terms), and the tax of the setting in force on the quote's date for
+    ``tax_country`` (blank: no tax) with the gross."""
+    figures, problems = _price_net(catalog, stored, plan, wanted_currency, overrides)
     if figures is None:
         return None, problems
     return with_tax(figures, tax_country), []
@@ -122,15 +129,18 @@ def with_tax(figures: QuoteFigures, tax_country: str) -> QuoteFigures:
     return replace(figures, result=result, tax_country=tax_country, tax=taxed)
 
 
-def _price_net(catalog: Catalog, stored: StoredRequest, plan: PricePlan | None,
-               wanted_currency: str | None) -> tuple[QuoteFigures | None, Problems]:
+def _price_net(catalog: Catalog, stored: StoredRequest, plan: PricePlan | None, wanted_currency: str | None,
+               overrides: TermsOverrides) -> tuple[QuoteFigures | None, Problems]:
+    refused = plan_refuses_overrides(plan.kind if plan else "", overrides)
+    if refused:
+        return None, [PricingProblem("price_plan", f"{plan.name if plan else 'no plan'}: the customer's {refused}")]
     stored = on_own_card(catalog, stored, plan, wanted_currency)
     dates = priced_dates(stored.on, stored.compare_on, lambda: default_comparison(catalog, stored.currency, stored.on))
     results, problems = price_on_dates(catalog, stored.request, stored.currency, dates)
     if problems:
         return None, problems
     currency = quote_currency_for(stored.currency, plan, wanted_currency)
-    plan_found, problems = _plan_on(plan, stored.on, currency)
+    plan_found, problems = _plan_on(plan, stored.on, currency, overrides)
     try:
         meta_conversion = conversion(stored.currency, currency, stored.on)
     except NoExchangeRate as exc:
@@ -157,7 +167,8 @@ def _price_net(catalog: Catalog, stored: StoredRequest, plan: PricePlan | None,
     return figures, []
 
 
-def _plan_on(plan: PricePlan | None, on: date, currency: str) -> tuple[_Plan | None, Problems]:
+def _plan_on(plan: PricePlan | None, on: date, currency: str,
+             overrides: TermsOverrides = NO_OVERRIDES) -> tuple[_Plan | None, Problems]:
     if plan is None:
         return None, []
     if plan.is_credits:
@@ -177,7 +188,8 @@ def _plan_on(plan: PricePlan | None, on: date, currency: str) -> tuple[_Plan | N
         return None, [MissingRate("quote_currency", str(exc), base=plan.currency, quote=currency, on=on)]
     if plan.is_package:
         return _Plan(plan, None, None, fees, terms), []
-    return _Plan(plan, terms, None, fees), []
+    return _Plan(plan, terms, None, fees, effective=effective_terms(terms.as_terms(), overrides),
+                 overrides=overrides), []
 
 
 @dataclass(frozen=True)
@@ -217,7 +229,7 @@ def _price_one(catalog: Catalog, stored: StoredRequest, result: EstimateResult, 
     usages = derive_usage(catalog.snapshot(result.card.id), stored.request, result)
     plan_price = credits = package = credit_money = None
     if plan is not None and plan.terms is not None:
-        plan_price = price_plan(plan.terms.as_terms(), usages, currency, meta_rate=meta.rate, fee_rate=plan.fees.rate)
+        plan_price = price_plan(plan.effective, usages, currency, meta_rate=meta.rate, fee_rate=plan.fees.rate)
     elif plan is not None and plan.package is not None:
         package = price_package(plan.package.as_package(), usages, currency, meta_rate=meta.rate,
                                 fee_rate=plan.fees.rate)
@@ -321,22 +333,33 @@ def _plan_json(plan: _Plan | None, currency: str) -> dict | None:
     if plan.terms is None:
         return found | {"credit_rows": len(plan.credit_table.rates), "credit_unit": plan.credit_table.unit,
                         "fee_conversion": None, "terms": None, "price_list": []}
-    terms = plan.terms
+    stored_terms, terms = plan.terms, plan.effective
     plan_currency = plan.plan.currency
-    internal = {name: str(getattr(terms, name)) for name in (
-        "markup_marketing", "markup_utility", "markup_authentication", "markup_service", "fee_per_message",
-        "fee_per_conversation", "fee_per_receptive_window", "monthly_fee", "discount_percent")}
+    internal = {f"markup_{category}": str(terms.markup_percent[category]) for category in MARKUP_CATEGORIES}
+    internal |= {name: str(getattr(terms, name)) for name in (
+        "fee_per_message", "fee_per_conversation", "fee_per_receptive_window", "monthly_fee", "discount_percent")}
     internal["charge_utility_in_window"] = terms.charge_utility_in_window
     return found | {
-        "effective_from": terms.effective_from.isoformat(),
-        "effective_to": terms.effective_to.isoformat() if terms.effective_to else None,
+        "effective_from": stored_terms.effective_from.isoformat(),
+        "effective_to": stored_terms.effective_to.isoformat() if stored_terms.effective_to else None,
         "terms": internal,
+        "customer_overrides": _overrides_json(plan.overrides),
         "fee_conversion": _conversion_json(plan.fees),
         "price_list": _price_list(terms, plan_currency),
     }
 
 
-def _price_list(terms: StoredTerms, currency: str) -> list[str]:
+def _overrides_json(overrides: TermsOverrides) -> dict | None:
+    """The customer's own terms that replaced the plan's (the effective ones are in ``terms``)."""
+    if overrides.empty:
+        return None
+    found = {f"markup_{category}": str(value) for category, value in overrides.markup_percent.items()}
+    return found | {name: str(getattr(overrides, name)) for name in ("fee_per_message", "discount_percent",
+                                                                      "monthly_fee")
+                    if getattr(overrides, name) is not None}
+
+
+def _price_list(terms: TermsSnapshot, currency: str) -> list[str]:
     """The plan's fees as the customer reads them (markups stay internal: the prices show them)."""
     found = []
     if terms.monthly_fee:
@@ -461,7 +484,7 @@ def _method_notes(priced: _Priced, plan: _Plan | None, meta: Conversion) -> list
         return notes + credit_notes(plan.plan.name, plan.credit_table, priced.result.card.rules, priced.result.on,
                                     windows)
     in_window = sum((u.utility_in_window for u in priced.usages), ZERO)
-    terms = plan.terms
+    terms = plan.effective
     rules = priced.result.card.rules
     if terms and terms.fee_per_receptive_window and rules.per_conversation:
         notes.append(f"Conversations the customer starts (receptive windows) are estimated from the inputs: service "

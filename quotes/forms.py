@@ -10,6 +10,8 @@ from django import forms
 from django.urls import reverse
 
 from calculator.countries import country_names
+from customers.models import COUNTRIES, Customer
+from customers.terms import NO_OVERRIDES
 from plans.models import ExchangeRate, PricePlan, is_currency_code
 from quotes.build import MissingRate
 from quotes.models import QuoteStatus
@@ -30,7 +32,7 @@ def currency_choices(card_currencies: list[str]) -> list[tuple[str, str]]:
 
 
 def country_choices() -> list[tuple[str, str]]:
-    return [("", "None: no tax")] + [(code, f"{name} ({code})") for code, name in country_names().items()]
+    return [("", "None: no tax (with a customer: its country's)")] + [(code, f"{name} ({code})") for code, name in country_names().items()]
 
 
 def exchange_rate_help(missing: MissingRate, user) -> dict:
@@ -43,9 +45,21 @@ def exchange_rate_help(missing: MissingRate, user) -> dict:
 
 
 class QuoteForm(forms.Form):
-    customer = forms.CharField(max_length=200, label="Customer", widget=forms.TextInput(attrs={"autocomplete": "organization"}))
+    """A customer record (chosen, or found by its exact name) prices the quote with its price book: its
+    plan and currency unless others are chosen, its overrides on top. A new name with a country creates
+    the customer record; a name alone is kept as text, as before customers existed."""
+
+    customer_id = forms.ModelChoiceField(Customer.objects.none(), required=False, label="Customer",
+                                         to_field_name="public_id", empty_label="A new customer: type the name below")
+    customer = forms.CharField(max_length=200, required=False, label="Customer's name",
+                               widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+                               help_text="An existing customer's exact name picks that customer.")
+    new_country = forms.CharField(max_length=2, required=False, label="A new customer's country",
+                                  widget=forms.TextInput(attrs={"size": 3, "maxlength": 2}),
+                                  help_text="Two letters (e.g. IN): saves the typed name as a customer record too.")
     price_plan = forms.ModelChoiceField(PricePlan.objects.all(), required=False, label="Price plan",
-                                        empty_label="None: Meta's prices only", to_field_name="name")
+                                        empty_label="None: Meta's prices only (with a customer: its default plan)",
+                                        to_field_name="name")
     quote_currency = forms.ChoiceField(
         required=False, label="Currency of the quote", choices=[],
         help_text="A currency with Meta's own card is priced on that card, as Meta bills an account in it; any "
@@ -65,11 +79,39 @@ class QuoteForm(forms.Form):
     query = forms.CharField(required=False, widget=forms.HiddenInput, max_length=100_000)
     source = forms.CharField(required=False, widget=forms.HiddenInput, max_length=24)
 
-    def __init__(self, *args, today: date, card_currencies: list[str], **kwargs):
+    def __init__(self, *args, today: date, card_currencies: list[str], user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
         self.fields["quote_currency"].choices = currency_choices(card_currencies)
         self.fields["tax_country"].choices = country_choices()
+        self.customers = Customer.objects.visible_to(user).select_related("price_plan") if user else Customer.objects.none()
+        self.fields["customer_id"].queryset = self.customers
+
+    def clean_new_country(self) -> str:
+        value = (self.cleaned_data.get("new_country") or "").strip().upper()
+        if value and value not in COUNTRIES:
+            raise forms.ValidationError("two letters of ISO 3166, e.g. IN, DE or BR")
+        return value
+
+    def clean(self) -> dict:
+        data = super().clean()
+        record = data.get("customer_id")
+        name = (data.get("customer") or "").strip()
+        if record is None and name:
+            record = self.customers.filter(name__iexact=name).order_by("pk").first()
+        if record is None and not name:
+            self.add_error("customer", "Choose a customer or type the name of a new one.")
+        data["record"] = record
+        data["overrides"] = record.overrides if record is not None else NO_OVERRIDES
+        if record is not None:
+            data["customer"] = record.name
+            if not data.get("price_plan") and "price_plan" not in self.errors:
+                data["price_plan"] = record.price_plan
+            if not data.get("quote_currency") and "quote_currency" not in self.errors:
+                data["quote_currency"] = record.currency
+            if not data.get("tax_country") and "tax_country" not in self.errors:
+                data["tax_country"] = record.country  # the customer's country's tax, as its plan and currency
+        return data
 
     def clean_valid_until(self) -> date | None:
         value = self.cleaned_data.get("valid_until")

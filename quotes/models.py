@@ -26,8 +26,9 @@ from quotes.tax import TaxRate
 from ratecards.models import describe_period, refuse_overlap
 
 REFERENCE_ALPHABET = string.ascii_lowercase + string.digits
-FROZEN_FIELDS = ("owner_id", "customer", "priced_on", "currency", "meta_total", "total", "credits_total",
-                 "plan_name", "request", "card_ids", "result", "tax_country", "tax_name", "tax_rate", "tax_total")
+FROZEN_FIELDS = ("owner_id", "customer", "customer_record_id", "priced_on", "currency", "meta_total", "total",
+                 "credits_total", "plan_name", "request", "card_ids", "result", "tax_country", "tax_name", "tax_rate",
+                 "tax_total")
 MANAGE_ALL = "quotes.manage_all_quotes"
 ADD = "quotes.add_quote"
 
@@ -83,7 +84,10 @@ class FrozenQuoteError(Exception):
 class Quote(models.Model):
     reference = models.CharField(max_length=24, unique=True, default=new_reference, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quotes")
-    customer = models.CharField(max_length=200)
+    customer = models.CharField(max_length=200, help_text="The customer's name as quoted.")
+    customer_record = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="quotes",
+        help_text="The customer whose price book priced the quote (empty: a name only, as before customers).")
     price_plan = models.ForeignKey("plans.PricePlan", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="quotes", help_text="The plan's terms are copied into the quote.")
     plan_name = models.CharField(max_length=100, blank=True)

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from ratecards.snapshots import Catalog
 from quotes import customer
+from customers.terms import NO_OVERRIDES
 from quotes.build import price_quote
 from quotes.credits import NO_MONEY_PRICE
 from quotes.charts import bar_chart, comparison_groups
@@ -110,7 +111,9 @@ def reprice_context(quote: Quote, catalog: Catalog, today: date) -> dict:
     notes = []
     if quote.plan_name and plan is None:
         notes.append(f"The plan {quote.plan_name} no longer exists: repriced at Meta's prices only.")
-    figures, problems = price_quote(catalog, stored, plan, quote.currency, quote.tax_country)
+    # Today's price book of the customer (a saved quote keeps the terms it was priced with).
+    overrides = quote.customer_record.overrides if quote.customer_record_id else NO_OVERRIDES
+    figures, problems = price_quote(catalog, stored, plan, quote.currency, quote.tax_country, overrides=overrides)
     if figures is None:
         return {"reprice": {"on": today, "problems": [message for _, message in problems], "notes": notes}}
     old, new = quote.result, figures.result

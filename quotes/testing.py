@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Group, Permission, User
 
+from customers.models import Customer
 from ratecards.snapshots import Catalog
 from calculator.engine.estimate import Assumptions, EstimateLine, EstimateRequest
 from plans.models import PlanTerms, PricePlan
@@ -67,3 +68,11 @@ def quote(owner: User, customer: str = "Acme Ltd", plan: PricePlan | None = None
     assert not problems, problems
     return save_quote(owner=owner, figures=figures, customer=customer, plan=plan,
                       valid_until=fields.pop("valid_until", date(2027, 1, 1)), **fields)
+
+
+def customer(owner: User, name: str = "Acme Ltd", plan: PricePlan | None = None, country: str = "IN",
+             currency: str = "USD", **fields) -> Customer:
+    made = Customer(owner=owner, name=name, price_plan=plan, country=country, currency=currency, **fields)
+    made.full_clean()
+    made.save()
+    return made

@@ -23,6 +23,8 @@ from calculator.calls_page import read_calls_section
 from ratecards.snapshots import Catalog
 from calculator.forms import read_calculator
 from calculator.regimes import comparison_dates
+from customers.models import Customer
+from customers.terms import NO_OVERRIDES
 from quotes import exports
 from quotes.access import quote_for, sales_required, sees_all, shared_quote
 from quotes.build import MissingRate, QuoteFigures, on_own_card, price_quote
@@ -66,19 +68,23 @@ def new_quote(request: HttpRequest) -> HttpResponse:
     source = quote_for(request.user, source_ref) if source_ref else None
     query = "" if source else (data.get("query", "") if data else request.GET.urlencode())
     stored, problems = _stored_request(source, query, today, catalog)
-    form = QuoteForm(data, today=today, card_currencies=catalog.currencies(),
+    form = QuoteForm(data, today=today, card_currencies=catalog.currencies(), user=request.user,
                      initial=_initial(source, query, stored, today))
     preview, missing = None, []
     wants_preview = data is not None and ("preview" in data or request.htmx)
     # A preview prices the form before the customer is typed in; saving needs every field.
     if data is not None and stored is not None and (form.is_valid() or (wants_preview and set(form.errors) == {"customer"})):
+        form.cleaned_data.setdefault("overrides", NO_OVERRIDES)
         stored = _as_quoted(form, stored, source, catalog)
         figures, missing = _price(form, stored, catalog)
         if figures is not None and not wants_preview:
-            quote = save_quote(owner=request.user, figures=figures, customer=form.cleaned_data["customer"],
-                               plan=form.cleaned_data["price_plan"], valid_until=form.cleaned_data["valid_until"],
-                               notes=form.cleaned_data["notes"], notes_for_customer=form.cleaned_data["notes_for_customer"],
-                               calculator_query=query, duplicated_from=source)
+            with transaction.atomic():  # a new customer record and its quote, or neither
+                record = form.cleaned_data["record"] or _new_customer(form, figures.currency, request.user)
+                quote = save_quote(owner=request.user, figures=figures, customer=form.cleaned_data["customer"],
+                                   customer_record=record, plan=form.cleaned_data["price_plan"],
+                                   valid_until=form.cleaned_data["valid_until"], notes=form.cleaned_data["notes"],
+                                   notes_for_customer=form.cleaned_data["notes_for_customer"],
+                                   calculator_query=query, duplicated_from=source)
             messages.success(request, f"Quote {quote.reference} for {quote.customer} saved.")
             return redirect("quotes:detail", reference=quote.reference)
         preview = figures.result if figures is not None else None
@@ -89,6 +95,17 @@ def new_quote(request: HttpRequest) -> HttpResponse:
         return render(request, "quotes/new.html#preview", context)
     return render(request, "quotes/new.html", context,
                   status=400 if data is not None and (form.errors or stored is None) else 200)
+
+
+def _new_customer(form: QuoteForm, currency: str, owner) -> Customer | None:
+    """The typed name as a customer record when a country was given; otherwise the quote keeps a name only."""
+    country = form.cleaned_data.get("new_country")
+    if not country:
+        return None
+    customer = Customer(name=form.cleaned_data["customer"], country=country, currency=currency, owner=owner)
+    customer.full_clean()
+    customer.save()
+    return customer
 
 
 def _as_quoted(form: QuoteForm, stored: StoredRequest, source: Quote | None, catalog: Catalog) -> StoredRequest:
@@ -103,7 +120,7 @@ def _as_quoted(form: QuoteForm, stored: StoredRequest, source: Quote | None, cat
 def _price(form: QuoteForm, stored: StoredRequest, catalog: Catalog) -> tuple[QuoteFigures | None, list[MissingRate]]:
     data = form.cleaned_data
     figures, problems = price_quote(catalog, stored, data["price_plan"], data["quote_currency"] or None,
-                                    data["tax_country"])
+                                    data["tax_country"], overrides=data["overrides"])
     for problem in problems:
         if problem.field in form.fields:
             form.add_error(problem.field, problem.message)
@@ -134,6 +151,7 @@ def _initial(source: Quote | None, query: str, stored: StoredRequest | None, tod
         initial["on"] = stored.on
     if source is not None:
         initial |= {"source": source.reference, "customer": source.customer, "notes": source.notes,
+                    "customer_id": source.customer_record.public_id if source.customer_record_id else None,
                     "notes_for_customer": source.notes_for_customer, "tax_country": source.tax_country,
                     "price_plan": source.price_plan.name if source.price_plan else None}
     return initial

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "calculator", "plans", "quotes", "ratecards", "usage", "pricing_site", "pricing_mcp", "impact")
+APPS = ("accounts", "calculator", "customers", "plans", "quotes", "ratecards", "usage", "pricing_site", "pricing_mcp",
+        "impact")
 ENGINE = "calculator.engine"  # a layer of its own: pure Python at the bottom
 MAX_LINES = 600
 

@@ -116,7 +116,10 @@ def test_sign_in_never_fails(client, username, password, next_page, admin):
 # --- Quotes -----------------------------------------------------------------------------------------------
 
 QUOTE_FIELDS = ["customer", "price_plan", "quote_currency", "tax_country", "on", "valid_until", "notes", "notes_for_customer",
-                "query", "source"]
+                "query", "source", "customer_id", "new_country"]
+CUSTOMER_FIELDS = ["name", "country", "currency", "billing_email", "notes", "workspace", "price_plan",
+                   "markup_marketing", "markup_utility", "markup_authentication", "markup_service", "fee_per_message",
+                   "discount_percent", "monthly_fee"]
 CALCULATOR_QUERY = "on=2026-11-01&currency=USD&lines-0-country=IN&lines-0-marketing=1000"
 
 
@@ -146,6 +149,22 @@ def test_the_quote_pages_never_fail(seller, fields, query, source, listing, stat
     assert_no_server_error(post_form(client, f"/quotes/{saved.reference}/status/", {"status": status}))
     assert_no_server_error(client.get(f"/quotes/{quote(source.encode('utf-8', 'surrogatepass'), safe='')}/"))
     assert_no_server_error(client.get(f"/q/{quote(source.encode('utf-8', 'surrogatepass'), safe='')}/"))
+
+
+@FUZZ
+@given(fields=st.dictionaries(st.sampled_from(CUSTOMER_FIELDS), HOSTILE, max_size=6), search=HOSTILE,
+       public_id=HOSTILE, htmx=st.booleans())
+@example(fields={"name": "\x00", "markup_marketing": "1e999999999", "discount_percent": "NaN"}, search="\ud800",
+         public_id="cus_\x00", htmx=False)
+def test_the_customer_pages_never_fail(seller, fields, search, public_id, htmx):
+    client, _ = seller
+    base = {"name": "Acme", "country": "IN", "currency": "USD"}
+    headers = {"HX-Request": "true"} if htmx else {}
+    assert_no_server_error(post_form(client, "/customers/new/", base | fields, **headers))
+    assert_no_server_error(client.get(f"/customers/?{encoded({'q': search})}", headers=headers))
+    address = quote(public_id.encode("utf-8", "surrogatepass"), safe="")
+    assert_no_server_error(client.get(f"/customers/{address}/"))
+    assert_no_server_error(post_form(client, f"/customers/{address}/edit/", base | fields))
 
 
 # --- Admin: rate card import ------------------------------------------------------------------------------

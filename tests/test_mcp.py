@@ -199,3 +199,18 @@ def test_a_tool_runs_on_the_requests_own_thread_and_database_connection(client):
     result = response.json()["result"]
     assert result["isError"] is False, result
     assert result["structuredContent"]["total"] == "13.20" and Quote.objects.get().customer == "Acme Ltd"
+
+
+def test_create_quote_takes_a_customer_id_and_prices_its_price_book(live_server):
+    seller = testing.user("sam", testing.SALES)
+    key = APIKey.create_for(seller, "assistant")[1]
+    acme = testing.customer(seller, "Acme Ltd", testing.money_plan("Acme standard"), markup_marketing=Decimal(25),
+                            fee_per_message=Decimal("0.002"), discount_percent=Decimal(10), monthly_fee=Decimal(50))
+    arguments = {"customer": acme.public_id, "on": ON, "compare_on": [], "lines": [{"country": "IN", "marketing": 10000}]}
+    body = ok(call(live_server.url, "create_quote", arguments, key=key))
+    # 10,000 x 0.0118 = 118.00; + 25 % 29.50 + 10,000 x 0.002 = 20.00 -> 167.50; + 50 = 217.50; - 10 % = 195.75
+    assert (body["customer"], body["customer_id"], body["totals"]["meta"], body["total"]) == (
+        "Acme Ltd", acme.public_id, "118.00", "195.75")
+    assert Quote.objects.get().customer_record == acme
+    unknown = errors_of(call(live_server.url, "create_quote", arguments | {"customer": "cus_unknown0000000"}, key=key))
+    assert "no customer has the id" in unknown["customer"]

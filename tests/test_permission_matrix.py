@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from customers.models import Customer
 from plans.defaults import load_example_package
 from quotes import testing
 from ratecards.models import RateCard
@@ -31,6 +32,9 @@ ESTIMATE = {"on": "2026-11-01", "lines": [{"country": "IN", "marketing": 100}]}
 REPLAY = {"cards_on": ["2026-11-01"], "events": [
     {"at": "2026-11-02T00:00:00Z", "user": "+919800000001", "kind": "template", "category": "marketing"}]}
 QUERY = "on=2026-11-01&lines-0-country=IN&lines-0-marketing=100"
+OWN_CUSTOMER = "cus_InitechOfSam000"  # sam's (sales)
+OTHER_CUSTOMER = "cus_InitechOfOlga00"  # another seller's
+NEW_CUSTOMER = {"name": "Initech", "country": "US", "currency": "USD"}
 
 # Answers, one per role in ROLES order. 302 for a signed-out visitor means "to the sign-in page";
 # 404 where even the existence of the thing is not revealed; 403 where the role is known not to qualify.
@@ -76,6 +80,24 @@ MATRIX = [
     ("post", "/quotes/{ref}/share/renew/", {}, (302, 403, 302, 302, 403, 403), "quotes:renew-share"),
     ("get", "/quotes/{ref}/pdf", None, OWN_QUOTE, "quotes:pdf"),
     ("get", "/quotes/{ref}/csv", None, OWN_QUOTE, "quotes:csv"),
+    # Customers (issue 14) follow the quotes' rules: sales their own, managers every one, anyone else 403.
+    ("get", "/customers/", None, QUOTE_ROLES, "customers:list"),
+    ("get", "/customers/?q=Init", None, QUOTE_ROLES, "customers:list"),
+    ("get", "/customers/new/", None, QUOTE_ROLES, "customers:new"),
+    ("post", "/customers/new/", NEW_CUSTOMER, (302, 403, 302, 302, 403, 403), "customers:new"),
+    ("get", f"/customers/{OWN_CUSTOMER}/", None, OWN_QUOTE, "customers:detail"),
+    ("get", f"/customers/{OWN_CUSTOMER}/edit/", None, OWN_QUOTE, "customers:edit"),
+    ("post", f"/customers/{OWN_CUSTOMER}/edit/", NEW_CUSTOMER, (302, 403, 302, 302, 403, 403), "customers:edit"),
+    # Another seller's customer: the manager sees it; to the seller it does not exist.
+    ("get", f"/customers/{OTHER_CUSTOMER}/", None, (302, 403, 404, 200, 403, 403), "customers:detail"),
+    ("get", f"/customers/{OTHER_CUSTOMER}/edit/", None, (302, 403, 404, 200, 403, 403), "customers:edit"),
+    ("post", f"/customers/{OTHER_CUSTOMER}/edit/", NEW_CUSTOMER, (302, 403, 404, 302, 403, 403), "customers:edit"),
+    ("get", "/customers/cus_nosuchcustomer0/", None, (302, 403, 404, 404, 403, 403), "customers:detail"),
+    # A quote by customer id: the seller's own customer; another seller's is unknown to them (400).
+    ("json", "/api/v1/quotes", {"customer": OWN_CUSTOMER, **ESTIMATE}, (401, 403, 201, 201, 403, 403),
+     "quotes:api-create"),
+    ("json", "/api/v1/quotes", {"customer": OTHER_CUSTOMER, **ESTIMATE}, (401, 403, 400, 201, 403, 403),
+     "quotes:api-create"),
     # A share link is the permission: anyone holding it reads the quote.
     ("get", "/q/{token}/", None, EVERYONE, "quotes:share"),
     ("get", "/q/{token}/pdf", None, EVERYONE, "quotes:share-pdf"),
@@ -135,6 +157,8 @@ MATRIX = [
     ("get", "/admin/plans/priceplan/", None, (302, 302, 302, 302, 403, 403), None),
     ("get", "/admin/plans/priceplan/{package}/change/", None, (302, 302, 302, 302, 403, 403), None),
     ("get", "/admin/plans/packageterms/", None, (302, 302, 302, 302, 403, 403), None),
+    # Customers in the admin: superusers or staff given the customers' rights.
+    ("get", "/admin/customers/customer/", None, (302, 302, 302, 302, 403, 403), None),
     # Task results: superusers (staff without the view permission are not shown the app at all).
     ("get", "/admin/django_tasks_db/dbtaskresult/", None, (302, 302, 302, 302, 404, 404), None),
 ]
@@ -161,6 +185,9 @@ def site():
     with SAMPLE.open("rb") as sample:
         ingest(sample, globex, SAMPLE.name)
     quote = testing.quote(people["sales"], customer="Initech")
+    Customer.objects.create(public_id=OWN_CUSTOMER, name="Initech", country="US", currency="USD", owner=people["sales"])
+    Customer.objects.create(public_id=OTHER_CUSTOMER, name="Initech", country="US", currency="USD",
+                            owner=testing.user("olga", testing.SALES))
     package = load_example_package()
     card = RateCard.objects.get(currency="USD", effective_from=date(2026, 10, 1))
     cache.clear()  # no rate limit carried over from other tests
@@ -192,7 +219,7 @@ def test_every_url_answers_each_role_as_it_should(client, site, settings, no_run
         client.logout()
         response = answer(client, people, role, method, url.format(**ids), data)
         got[role] = response.status_code
-        if response.status_code in (401, 403, 404) and url.startswith(("/quotes/", "/usage/", "/impact/")):
+        if response.status_code in (401, 403, 404) and url.startswith(("/quotes/", "/usage/", "/impact/", "/customers/")):
             content = b"".join(response.streaming_content) if response.streaming else response.content
             assert b"Initech" not in content and b"wamid" not in content, (role, url)
         if response.status_code == 302 and role == "anonymous" and answers[0] == 302 and "logout" not in url:

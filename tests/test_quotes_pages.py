@@ -94,7 +94,7 @@ def test_saving_from_the_calculator_keeps_the_comparisons_the_page_showed(client
 def test_a_quote_needs_a_customer(client, seller):
     response = save_from_calculator(client, customer="  ")
     assert response.status_code == 400
-    assert "This field is required" in response.content.decode()
+    assert "Choose a customer or type the name of a new one" in response.content.decode()
     assert not Quote.objects.exists()
 
 
