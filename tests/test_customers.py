@@ -23,7 +23,7 @@ from customers.models import Customer
 from customers.pricebook import month_on_terms
 from plans.defaults import load_example_package
 from quotes import testing
-from quotes.models import Quote, QuoteStatus
+from quotes.models import Quote, QuoteStatus, TaxSetting
 from usage.ingest import ingest
 from usage.models import Workspace
 
@@ -188,6 +188,33 @@ def test_a_saved_quote_keeps_its_price_when_the_price_book_changes(client, acme)
     # Repricing uses today's price book (the plan alone now): 226.86 beside the saved 195.75.
     repriced = client.get(f"/quotes/{first.reference}/reprice/").content.decode()
     assert "226.86" in repriced
+
+
+# --- Tax: the customer's country, on the net after its price book -----------------------------------------
+
+@pytest.fixture
+def gst(acme):
+    return TaxSetting.objects.create(country="IN", name="GST", rate=D(18), effective_from=date(2020, 1, 1))
+
+
+def test_a_customer_quote_from_the_form_takes_the_customers_country_for_tax(client, acme, gst):
+    assert client.post("/quotes/new/", quote_form(customer_id=acme.public_id)).status_code == 302
+    quote = Quote.objects.get()
+    # Net on the customer's terms 195.75 (above); GST 18 %: 195.75 x 0.18 = 35.235 -> 35.24 (half up);
+    # gross 195.75 + 35.24 = 230.99 USD.
+    assert (quote.tax_country, quote.total, quote.tax_total) == ("IN", ON_CUSTOMERS_TERMS, D("35.24"))
+    totals = quote.result["totals"]
+    assert (totals["meta"], totals["provider"], totals["tax"], totals["gross"]) == ("118.00", "195.75", "35.24", "230.99")
+
+
+def test_a_customer_quote_by_id_from_the_api_is_taxed_on_its_terms(client, acme, gst, seller):
+    key = APIKey.create_for(seller, "CRM")[1]
+    body = api(client, {"customer": acme.public_id, **API_MIX}, key).json()
+    assert body["tax_country"] == "IN"
+    assert (body["totals"]["provider"], body["totals"]["tax"], body["totals"]["gross"]) == ("195.75", "35.24", "230.99")
+    # The body's own tax_country wins; "" is no tax.
+    untaxed = api(client, {"customer": acme.public_id, "tax_country": "", **API_MIX}, key).json()
+    assert (untaxed["tax_country"], untaxed["totals"]["tax"], untaxed["totals"]["gross"]) == (None, "0.00", "195.75")
 
 
 # --- The customer's page ----------------------------------------------------------------------------------
