@@ -107,3 +107,13 @@ def small_tiers(db):
     from tests.small_tiers import publish_small_tiers
 
     return publish_small_tiers()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(settings):
+    """Each test starts with no requests counted: the sign-in limit (10 a minute from one address) is
+    per client, and every browser test signs in from 127.0.0.1, so a fast run would otherwise see 429s
+    that belong to earlier tests."""
+    from django.core.cache import cache
+
+    cache.clear()
