@@ -62,6 +62,8 @@ def test_a_task_whose_worker_was_killed_runs_again_when_a_worker_starts(task_wor
 def test_the_procfile_has_a_web_and_a_worker_line():
     lines = dict(read_procfile(ROOT / "Procfile"))
     assert lines["web"].startswith("gunicorn pricing_site.wsgi")
+    # Threads: a worker answers one webhook POST while another waits on its commit (README, "Live webhooks").
+    assert "--threads ${WEB_THREADS:-4}" in lines["web"]
     assert lines["worker"].startswith("python manage.py run_worker")
 
 
