@@ -122,6 +122,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     })
+else:
+    # Django's own queries bind on the client and are never prepared; this lets the two statements of
+    # every webhook POST (usage.live._run_per_post) be prepared once per connection.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 # Secrets stored in the database (a workspace's app secret and Graph API token) are encrypted with these
 # Fernet keys: the first encrypts, each decrypts (pricing_site/encryption.py). Unset: one derived from SECRET_KEY.
 FIELD_ENCRYPTION_KEYS = [key.strip() for key in os.environ.get("FIELD_ENCRYPTION_KEY", "").split(",") if key.strip()]
@@ -143,6 +147,9 @@ TASK_WORKER_STARTUP = ["usage.live.schedule_pending"]
 # Live webhook payloads loaded in one transaction by the worker: bigger batches, more throughput; the
 # dashboard is behind by about one batch's time.
 LIVE_WEBHOOK_BATCH = int(os.environ.get("LIVE_WEBHOOK_BATCH", "5000"))
+# A burst's task runs this many seconds after its first payload, so that it loads the burst as one batch
+# instead of the worker running one task per few POSTs while they arrive (README, "Live webhooks").
+LIVE_WEBHOOK_GATHER_SECONDS = float(os.environ.get("LIVE_WEBHOOK_GATHER_SECONDS", "0.5"))
 
 # Cache (rate limits, shared by every worker): Redis when REDIS_URL is set, as in any deployment of
 # more than one process; otherwise this process's memory, which is enough for `make run`.

@@ -6,6 +6,8 @@ import hashlib
 import hmac
 from pathlib import Path
 
+from usage.models import Workspace
+
 SAMPLE = Path(__file__).resolve().parent / "data" / "webhooks" / "sample-webhooks.jsonl"
 SECRET = "0123456789abcdef0123456789abcdef"  # Meta's app secrets are 32 hex digits
 TOKEN = "verify-me-please"
@@ -26,3 +28,11 @@ def post(client, slug: str, body: bytes, secret: str | None = SECRET, header: st
 
 def sample_payloads() -> list[bytes]:
     return [line.encode() for line in SAMPLE.read_text().splitlines() if line.strip()]
+
+
+def live_workspace(slug: str = "acme") -> Workspace:
+    """A workspace set up for Meta's webhooks: app secret SECRET, verify token TOKEN."""
+    workspace = Workspace.objects.create(name=slug.title(), slug=slug, webhook_verify_token=TOKEN)
+    workspace.set_app_secret(SECRET)
+    workspace.save()
+    return workspace

@@ -15,7 +15,7 @@ from datetime import date
 import pytest
 
 from accounts.models import APIKey
-from tests.live_helpers import SECRET, TOKEN, post, sample_payloads, signature
+from tests.live_helpers import live_workspace, SECRET, TOKEN, post, sample_payloads, signature
 from usage.live_models import WebhookPayload
 from usage.models import Message, Workspace
 from usage.summary import month_totals
@@ -25,10 +25,7 @@ NOVEMBER = date(2026, 11, 1)
 
 @pytest.fixture
 def acme(db):
-    workspace = Workspace.objects.create(name="Acme", slug="acme", webhook_verify_token=TOKEN)
-    workspace.set_app_secret(SECRET)
-    workspace.save()
-    return workspace
+    return live_workspace()
 
 
 def figures(workspace) -> dict:

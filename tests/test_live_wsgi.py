@@ -11,17 +11,13 @@ from django.core import signals
 from django.db import OperationalError, close_old_connections
 
 from pricing_site.wsgi import application
-from tests.live_helpers import SECRET, sample_payloads, signature
+from tests.live_helpers import live_workspace, sample_payloads, signature
 from usage.live_models import WebhookPayload
-from usage.models import Workspace
 
 
 @pytest.fixture
 def acme(db):
-    workspace = Workspace.objects.create(name="Acme", slug="acme")
-    workspace.set_app_secret(SECRET)
-    workspace.save()
-    return workspace
+    return live_workspace()
 
 
 def call(body: bytes, path: str = "/webhooks/meta/acme", host: str = "testserver", query: str = "",
