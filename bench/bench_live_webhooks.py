@@ -22,8 +22,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import hmac
+import importlib.util
 import io
-import json
 import os
 import re
 import shutil
@@ -62,8 +62,9 @@ def write_requests(path: Path, bodies: list[bytes]) -> None:
 
 
 def start_worker(env: dict, log) -> subprocess.Popen:
-    return subprocess.Popen([PYTHON, "manage.py", "run_worker", "--no-reload", "--no-startup-delay", "--interval",
-                             "0.05"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    """The Procfile's worker line (its poll interval too: the dashboard's delay is production's)."""
+    return subprocess.Popen([PYTHON, "manage.py", "run_worker", "--no-reload", "--no-startup-delay"], cwd=ROOT,
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -190,9 +191,13 @@ def main() -> int:
     sent = int(summary["requests"])
     p99 = float(summary["p99"])
     rate = len(accepted) / seconds
+    from django.conf import settings
+
+    parser_name = "C (gunicorn_h1c)" if importlib.util.find_spec("gunicorn_h1c") else "pure Python"
     print(f"machine: {os.cpu_count()} cores, load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after; "
-          f"gunicorn 2 workers x {args.threads} threads, 1 task worker, {connection.vendor}; wrk {WRK_THREADS} "
-          f"threads, {args.connections} connections")
+          f"gunicorn 2 workers x {args.threads} threads, HTTP parser {parser_name}; 1 task worker, batches gathered "
+          f"{settings.LIVE_WEBHOOK_GATHER_SECONDS:g} s; {connection.vendor}; wrk {WRK_THREADS} threads, "
+          f"{args.connections} connections")
     print(f"load: {count:,} signed POSTs asked at {args.rate:,.0f}/s for {args.seconds:.0f} s; {len(accepted):,} "
           f"answered 200, received over {seconds:.1f} s = {rate:,.0f}/s; other answers and errors: "
           f"{int(summary['status_errors'])} status, {int(summary['timeout'])} timeouts, "
