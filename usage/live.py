@@ -7,8 +7,9 @@ them processed in the same transaction. A worker killed mid-batch leaves the bat
 transaction is rolled back) and its task is run again; a payload Meta sends twice merges into nothing new.
 
 One task serves a burst of payloads: `schedule` queues one only when none is queued
-(`LiveQueueState.scheduled`), after the payload is committed; the task clears the flag before it reads,
-so a payload committed before the flag was seen set is read by the task that cleared it.
+(`LiveQueueState.scheduled`), after the payload is committed, due LIVE_WEBHOOK_GATHER_SECONDS later; the
+task clears the flag before it reads, so a payload committed before the flag was seen set is read by the
+task that cleared it, and one committed after queues the next task.
 """
 
 from __future__ import annotations
@@ -174,6 +175,7 @@ def _run_per_post(sql: str, params: list) -> tuple | None:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone() if cursor.description else None
+    connection.close_if_health_check_failed()  # what Django's cursor() does first (a no-op on live_wsgi's path)
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True, binary=True)
