@@ -2,9 +2,8 @@
 
 A customer is known by a stable public id ``cus_`` + 16 URL-safe random characters (96 random bits),
 used in URLs and by the API (``"customer": "cus_..."``). Who sees a customer follows the quotes' rules
-(``quotes/access.py``): sales managers every customer, sales users the customers they own, anyone else
-none. The permission names are the quotes app's (a customer is part of quoting); this app does not
-import quotes (quotes import it).
+(``accounts/roles.py``): sales managers every customer, sales users the customers they own, anyone else
+none. This app does not import quotes (quotes import it).
 """
 
 from __future__ import annotations
@@ -19,11 +18,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from accounts.roles import OwnedBySellerQuerySet
 from customers.terms import OVERRIDE_NAMES, TermsOverrides, plan_refuses_overrides
 from plans.models import CURRENCY_HELP, is_currency_code
 
-ADD = "quotes.add_quote"  # the Sales group: their own customers
-MANAGE_ALL = "quotes.manage_all_quotes"  # Sales managers: every customer
 ID_PREFIX = "cus_"
 COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS)  # ISO 3166 alpha-2 codes (phonenumbers' region list)
 
@@ -33,22 +31,7 @@ def new_public_id() -> str:
     return ID_PREFIX + secrets.token_urlsafe(12)
 
 
-def may_sell(user) -> bool:
-    """Users allowed to quote (quotes.access.can_quote) are the ones who work with customers."""
-    return bool(user.is_authenticated and user.is_active and (user.has_perm(ADD) or user.has_perm(MANAGE_ALL)))
-
-
-class CustomerQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "CustomerQuerySet":
-        """Sales managers see every customer; sales users their own; anyone else none (as quotes)."""
-        if not (user.is_authenticated and user.is_active):
-            return self.none()
-        if user.has_perm(MANAGE_ALL):
-            return self.all()
-        if user.has_perm(ADD):
-            return self.filter(owner=user)
-        return self.none()
-
+class CustomerQuerySet(OwnedBySellerQuerySet):
     def search(self, text: str) -> "CustomerQuerySet":
         text = text.strip()
         return self.filter(Q(name__icontains=text) | Q(public_id__iexact=text)) if text else self

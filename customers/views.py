@@ -1,6 +1,6 @@
 """Customer pages for salespeople: the list, a customer (price book, quotes, usage on its terms), the form.
 
-Who sees what follows the quotes' rules (``customers.models.CustomerQuerySet.visible_to``): another
+Who sees what follows the quotes' rules (``accounts.roles``): another
 seller's customer is a 404. Forms work without JavaScript; htmx gets the form's fragment, errors
 included, with status 200.
 """
@@ -19,8 +19,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.roles import can_quote, sees_all
 from customers.forms import CustomerForm
-from customers.models import MANAGE_ALL, Customer, may_sell
+from customers.models import Customer
 from customers.pricebook import month_on_terms, price_book_lines
 
 
@@ -31,7 +32,7 @@ def sellers_only(view):
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not may_sell(request.user):
+        if not can_quote(request.user):
             raise PermissionDenied("Only the Sales and Sales managers groups work with customers.")
         return view(request, *args, **kwargs)
 
@@ -49,7 +50,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "")[:200]
     customers = Customer.objects.visible_to(request.user).search(text).select_related("owner", "price_plan")
     page = Paginator(customers, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "q": text, "sees_all": request.user.has_perm(MANAGE_ALL)}
+    context = {"page": page, "q": text, "sees_all": sees_all(request.user)}
     return render(request, "customers/list.html#results" if request.htmx else "customers/list.html", context)
 
 

@@ -21,7 +21,7 @@ from calculator import openapi
 from calculator.api_input import read_date
 from calculator.api_output import card_json, rate_text
 from quotes import api as quotes_api
-from quotes.access import can_quote
+from accounts.roles import can_quote
 from ratecards.comparison import compare_cards
 from ratecards.models import CardStatus, RateCard
 from ratecards.snapshots import Catalog

@@ -1,4 +1,4 @@
-"""Who may do what with quotes.
+"""Who may do what with quotes (the roles: ``accounts/roles.py``).
 
 - Anonymous visitors: only a quote's share link (read-only, while it is not revoked).
 - "Sales" (quotes.add_quote): create quotes; see and manage their own.
@@ -15,15 +15,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from quotes.models import ADD, MANAGE_ALL, Quote
-
-
-def can_quote(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and (user.has_perm(ADD) or user.has_perm(MANAGE_ALL)))
-
-
-def sees_all(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.has_perm(MANAGE_ALL))
+from accounts.roles import can_quote
+from quotes.models import Quote
 
 
 def sales_required(view):

@@ -22,7 +22,7 @@ from ratecards.snapshots import Catalog
 from customers.models import ID_PREFIX, Customer
 from customers.terms import NO_OVERRIDES
 from plans.models import PricePlan, is_currency_code
-from quotes.access import can_quote
+from accounts.roles import can_quote
 from calculator.calls_api import read_calls
 from quotes.build import price_quote
 from quotes.models import Quote, is_country_code

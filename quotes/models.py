@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.roles import OwnedBySellerQuerySet
 from calculator.countries import country_names
 from quotes.tax import TaxRate
 from ratecards.models import describe_period, refuse_overlap
@@ -29,8 +30,6 @@ REFERENCE_ALPHABET = string.ascii_lowercase + string.digits
 FROZEN_FIELDS = ("owner_id", "customer", "customer_record_id", "priced_on", "currency", "meta_total", "total",
                  "credits_total", "plan_name", "request", "card_ids", "result", "tax_country", "tax_name", "tax_rate",
                  "tax_total")
-MANAGE_ALL = "quotes.manage_all_quotes"
-ADD = "quotes.add_quote"
 
 
 def new_reference() -> str:
@@ -49,17 +48,7 @@ class QuoteStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
-class QuoteQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "QuoteQuerySet":
-        """Managers see every quote; sales users their own; anyone else none."""
-        if not (user.is_authenticated and user.is_active):
-            return self.none()
-        if user.has_perm(MANAGE_ALL):
-            return self.all()
-        if user.has_perm(ADD):
-            return self.filter(owner=user)
-        return self.none()
-
+class QuoteQuerySet(OwnedBySellerQuerySet):
     def with_status(self, status: str, today: date) -> "QuoteQuerySet":
         """Expired includes drafts and sent quotes whose validity has passed."""
         lapsed = Q(valid_until__lt=today, status__in=[QuoteStatus.DRAFT, QuoteStatus.SENT])

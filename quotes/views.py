@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.roles import sees_all
 from calculator.calls_page import read_calls_section
 from ratecards.snapshots import Catalog
 from calculator.forms import read_calculator
@@ -26,7 +27,7 @@ from calculator.regimes import comparison_dates
 from customers.models import Customer
 from customers.terms import NO_OVERRIDES
 from quotes import exports
-from quotes.access import quote_for, sales_required, sees_all, shared_quote
+from quotes.access import quote_for, sales_required, shared_quote
 from quotes.build import MissingRate, QuoteFigures, on_own_card, price_quote
 from quotes.forms import DEFAULT_VALIDITY, QuoteFilterForm, QuoteForm, exchange_rate_help
 from quotes.models import Quote, QuoteStatus
