@@ -8,6 +8,7 @@ included, with status 200.
 from __future__ import annotations
 
 import functools
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -50,7 +51,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "")[:200]
     customers = Customer.objects.visible_to(request.user).search(text).select_related("owner", "price_plan")
     page = Paginator(customers, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "q": text, "sees_all": sees_all(request.user)}
+    context = {"page": page, "q": text, "query": "q=" + quote(text), "sees_all": sees_all(request.user)}
     return render(request, "customers/list.html#results" if request.htmx else "customers/list.html", context)
 
 
