@@ -133,8 +133,27 @@ class OnlyDraftsChangeMixin:
         return super().has_delete_permission(request, obj)
 
 
+class CardAdminMixin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin):
+    """What the message and calling card admins share: only drafts change, staff look and rate editors
+    change, the card's name as a column, their own pages' context, and refusing an action to others."""
+
+    @admin.display(description="Card", ordering="effective_from")
+    def name_display(self, obj) -> str:
+        return obj.name
+
+    def _context(self, request, title: str, **extra) -> dict:
+        return {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title, **extra}
+
+    def _refused_to_others(self, request, doing: str) -> bool:
+        """True, with an error message, when the user is not a rate editor (the action then does nothing)."""
+        if is_rate_editor(request):
+            return False
+        self.message_user(request, f"Only rate editors may {doing}.", messages.ERROR)
+        return True
+
+
 @admin.register(RateCard)
-class RateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, admin.ModelAdmin):
+class RateCardAdmin(CardAdminMixin, admin.ModelAdmin):
     list_display = ["name_display", "pricing_model", "status", "rules_summary", "source_short", "published_at"]
     list_filter = ["currency", "status", "pricing_model"]
     search_fields = ["currency", "source", "notes"]
@@ -150,10 +169,6 @@ class RateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, admin.Mo
     ]
     change_list_template = "admin/ratecards/ratecard/change_list.html"
     change_form_template = "admin/ratecards/ratecard/change_form.html"
-
-    @admin.display(description="Card", ordering="effective_from")
-    def name_display(self, obj: RateCard) -> str:
-        return obj.name
 
     @admin.display(description="Rules")
     def rules_summary(self, obj: RateCard) -> str:
@@ -241,9 +256,6 @@ class RateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, admin.Mo
         ]
         return own + super().get_urls()
 
-    def _context(self, request, title: str, **extra) -> dict:
-        return {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title, **extra}
-
     def import_view(self, request: HttpRequest):
         if not is_rate_editor(request):
             return HttpResponse("Only rate editors may import cards.", status=403)
@@ -322,8 +334,7 @@ class RateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, admin.Mo
 
     @admin.action(description="Publish selected drafts")
     def publish_cards(self, request, queryset):
-        if not is_rate_editor(request):
-            self.message_user(request, "Only rate editors may publish.", messages.ERROR)
+        if self._refused_to_others(request, "publish"):
             return
         if len(queryset) == 1:  # one card: its confirmation page (a published card never changes)
             return HttpResponseRedirect(reverse("admin:ratecards_ratecard_publish", args=[queryset[0].pk]))
@@ -338,8 +349,7 @@ class RateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, admin.Mo
 
     @admin.action(description="New draft from this card (to correct it)")
     def new_drafts(self, request, queryset):
-        if not is_rate_editor(request):
-            self.message_user(request, "Only rate editors may make drafts.", messages.ERROR)
+        if self._refused_to_others(request, "make drafts"):
             return
         for card in queryset:
             draft = card.new_draft()

@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from ratecards.admin import EditorsChangeStaffViewMixin, OnlyDraftsChangeMixin, is_rate_editor
+from ratecards.admin import CardAdminMixin, is_rate_editor
 from ratecards.calling_import import import_calling_card
 from ratecards.calling_models import CallingCardStatus, CallingMarketRate, CallingRateCard
 from ratecards.calling_table import COLUMNS, CallingTableRefused, table_csv
@@ -82,7 +82,7 @@ def compare_calling_cards(old: CallingRateCard, new: CallingRateCard) -> list[di
 
 
 @admin.register(CallingRateCard)
-class CallingRateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, admin.ModelAdmin):
+class CallingRateCardAdmin(CardAdminMixin, admin.ModelAdmin):
     list_display = ["name_display", "status", "reconstructed", "markets", "source", "published_at"]
     list_filter = ["currency", "status"]
     readonly_fields = ["currency", "effective_from", "status", "reconstructed", "source", "published_at",
@@ -91,10 +91,6 @@ class CallingRateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, a
     inlines = [CallingRateInline]
     actions = ["publish_cards"]
     change_list_template = "admin/ratecards/callingratecard/change_list.html"
-
-    @admin.display(description="Card", ordering="effective_from")
-    def name_display(self, obj: CallingRateCard) -> str:
-        return obj.name
 
     @admin.display(description="Markets")
     def markets(self, obj: CallingRateCard) -> int:
@@ -115,9 +111,6 @@ class CallingRateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, a
                  name="ratecards_callingratecard_export"),
         ]
         return own + super().get_urls()
-
-    def _context(self, request, title: str, **extra) -> dict:
-        return {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title, **extra}
 
     def import_view(self, request: HttpRequest):
         if not is_rate_editor(request):
@@ -156,8 +149,7 @@ class CallingRateCardAdmin(OnlyDraftsChangeMixin, EditorsChangeStaffViewMixin, a
 
     @admin.action(description="Publish selected drafts")
     def publish_cards(self, request, queryset):
-        if not is_rate_editor(request):
-            self.message_user(request, "Only rate editors may publish.", messages.ERROR)
+        if self._refused_to_others(request, "publish"):
             return
         for card in queryset:
             if card.status != CallingCardStatus.DRAFT:

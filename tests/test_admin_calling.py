@@ -55,6 +55,15 @@ def test_other_staff_may_not_import(viewer):
     assert viewer.get("/admin/ratecards/callingratecard/").status_code == 200
 
 
+def test_other_staff_may_not_publish_a_calling_draft(viewer):
+    draft = CallingRateCard.objects.create(currency="USD", effective_from="2026-12-01")
+    response = viewer.post("/admin/ratecards/callingratecard/",
+                           {"action": "publish_cards", "_selected_action": [draft.pk]}, follow=True)
+    assert "Only rate editors may publish." in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == CallingCardStatus.DRAFT and draft.published_at is None
+
+
 def test_the_shipped_calling_card_is_loaded_once_and_a_deletion_is_respected():
     from ratecards.calling_import import load_shipped_calling_card
 
