@@ -6,6 +6,8 @@ then loads the cards at one catalogue version and runs the engine.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
@@ -31,13 +33,18 @@ def read_body(request: HttpRequest) -> dict | JsonResponse:
         return api_errors([("body", f"the body is larger than {limit} MB")], status=413)
 
 
-@public_api("POST")
-def estimate(request: HttpRequest) -> JsonResponse:
+def _answered(request: HttpRequest, answer: Callable[[dict], tuple[dict | None, list]]) -> JsonResponse:
+    """The body read and answered by `answer`: its 200 body, or the 400 (413) naming every problem."""
     body = read_body(request)
     if isinstance(body, JsonResponse):
         return body
-    answer, problems = estimate_answer(body)
-    return api_errors(problems) if problems else JsonResponse(answer)
+    found, problems = answer(body)
+    return api_errors(problems) if problems else JsonResponse(found)
+
+
+@public_api("POST")
+def estimate(request: HttpRequest) -> JsonResponse:
+    return _answered(request, estimate_answer)
 
 
 def estimate_answer(body: dict) -> tuple[dict | None, list]:
@@ -72,11 +79,7 @@ def add_calls(catalog: Catalog, answer: dict, results: list, calls: list, parsed
 
 @public_api("POST")
 def replay(request: HttpRequest) -> JsonResponse:
-    body = read_body(request)
-    if isinstance(body, JsonResponse):
-        return body
-    answer, problems = replay_answer(body)
-    return api_errors(problems) if problems else JsonResponse(answer)
+    return _answered(request, replay_answer)
 
 
 def replay_answer(body: dict) -> tuple[dict | None, list]:
