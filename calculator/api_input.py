@@ -86,6 +86,16 @@ def unknown_fields(data: dict, allowed: set[str], prefix: str, problems: Problem
             problems.append((f"{prefix}{key}", f"unknown field; expected one of {', '.join(sorted(allowed))}"))
 
 
+def is_object_of(data: Any, name: str, allowed: set[str], expected: str, problems: Problems) -> bool:
+    """Whether `data` is an object (else one problem saying it must be one with `expected`); its fields
+    outside `allowed` are named as problems."""
+    if not isinstance(data, dict):
+        problems.append((name, "must be an object with " + expected))
+        return False
+    unknown_fields(data, allowed, name + ".", problems)
+    return True
+
+
 def read_number(value: Any, name: str, problems: Problems, *, low: Decimal, high: Decimal, low_text: str,
                 high_text: str | None = None) -> Decimal | None:
     """A JSON number within [low, high] as Decimal; appends a problem and returns None otherwise."""
@@ -160,10 +170,8 @@ def read_agent_tokens(value: Any, problems: Problems) -> Decimal | None:
 
 def read_assumptions(data: Any, prefix: str, problems: Problems) -> dict[str, Decimal]:
     """The four assumptions given in an object; absent ones are left out."""
-    if not isinstance(data, dict):
-        problems.append((prefix.rstrip("."), "must be an object with " + ", ".join(ASSUMPTION_FIELDS)))
+    if not is_object_of(data, prefix.rstrip("."), set(ASSUMPTION_FIELDS), ", ".join(ASSUMPTION_FIELDS), problems):
         return {}
-    unknown_fields(data, set(ASSUMPTION_FIELDS), prefix, problems)
     found = {}
     for name in SHARE_FIELDS:
         if name in data:
@@ -226,11 +234,9 @@ class EstimateInput:
 
 def read_line(data: Any, index: int, problems: Problems) -> EstimateLine | None:
     prefix = f"lines[{index}]."
-    if not isinstance(data, dict):
-        problems.append((f"lines[{index}]", "must be an object with a market, country or phone and counts"))
-        return None
     before = len(problems)
-    unknown_fields(data, LINE_FIELDS, prefix, problems)
+    if not is_object_of(data, f"lines[{index}]", LINE_FIELDS, "a market, country or phone and counts", problems):
+        return None
     named = [key for key in ("market", "country", "phone") if data.get(key) not in (None, "")]
     if len(named) != 1:
         problems.append((f"lines[{index}]", "name the recipients by exactly one of market, country or phone"
@@ -334,11 +340,9 @@ def read_instant(value: Any, name: str, problems: Problems) -> datetime | None:
 
 def read_event(data: Any, index: int, problems: Problems) -> EventInput | None:
     prefix = f"events[{index}]."
-    if not isinstance(data, dict):
-        problems.append((f"events[{index}]", "must be an object with at, user and kind"))
-        return None
     before = len(problems)
-    unknown_fields(data, EVENT_FIELDS, prefix, problems)
+    if not is_object_of(data, f"events[{index}]", EVENT_FIELDS, "at, user and kind", problems):
+        return None
     at = read_instant(data.get("at"), prefix + "at", problems)
     if at is not None and at.date() > LAST_DAY:
         problems.append((prefix + "at", f"must be on or before {LAST_DAY.isoformat()}"))

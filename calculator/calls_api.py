@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from calculator.api_input import Problems, read_country, read_number, unknown_fields
+from calculator.api_input import Problems, is_object_of, read_country, read_number
 from calculator.api_output import money, rate_text
 from calculator.engine.vocabulary import count_json as count
 from calculator.calls_pricing import CallsAsk
@@ -44,11 +44,9 @@ def read_calls(data: dict, problems: Problems) -> list[CallsAsk]:
 def _read_line(data: Any, index: int, problems: Problems) -> CallsAsk | None:
     where_name = f"calls[{index}]"
     prefix = where_name + "."
-    if not isinstance(data, dict):
-        problems.append((where_name, "must be an object with a market, country or phone and minutes"))
-        return None
     before = len(problems)
-    unknown_fields(data, CALLS_LINE_FIELDS, prefix, problems)
+    if not is_object_of(data, where_name, CALLS_LINE_FIELDS, "a market, country or phone and minutes", problems):
+        return None
     named = [key for key in ("market", "country", "phone") if data.get(key) not in (None, "")]
     if len(named) != 1:
         problems.append((where_name, "name the called numbers by exactly one of market, country or phone"

@@ -107,6 +107,9 @@ def test_on_defaults_to_today(client):
     ({"lines": [{"country": "IN"}], "business_phone_numbers": 0}, "business_phone_numbers", "1 or more"),
     ({"lines": [{"country": "IN"}], "business_phone_numbers": 1.5}, "business_phone_numbers", "whole"),
     ({"lines": ["IN"]}, "lines[0]", "object"),
+    ({"lines": [{"country": "IN"}], "assumptions": 0.5}, "assumptions", "must be an object with utility_in_service_window"),
+    ({"lines": [{"country": "IN", "assumptions": [0.5]}]}, "lines[0].assumptions", "must be an object with"),
+    ({"lines": [{"country": "IN"}], "assumptions": {"paid_share": 0.5}}, "assumptions.paid_share", "unknown field"),
 ])
 def test_bad_input_is_a_400_naming_the_field(client, body, field, fragment):
     errors = errors_of(post(client, body))

@@ -78,6 +78,8 @@ def test_a_free_form_message_outside_the_window_is_refused_and_not_charged(clien
     ([{"at": "2026-11-02T00:00:00Z", "user": USER, "kind": "template", "category": "utility", "entry_point": True}], "events[0].entry_point", "user_message"),
     ([{"at": "2020-01-01T00:00:00Z", "user": USER, "kind": "template", "category": "utility"}], "events[0].at", "no USD card"),
     ([], "events", "at least one"),
+    (["2026-11-02T00:00:00Z"], "events[0]", "must be an object with at, user and kind"),
+    ([{"at": "2026-11-02T00:00:00Z", "user": USER, "kind": "message", "sent": True}], "events[0].sent", "unknown field"),
 ])
 def test_bad_events_are_a_400_naming_the_field(client, events, field, fragment):
     response = post(client, {"events": events})
