@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import date
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, mailers
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
@@ -57,7 +57,7 @@ def send_publication_mail(card_id: int, today: date, link: str = "") -> list[str
         return []
     messages = messages_for(impact_report(card, today), link)
     if messages:
-        with get_connection() as connection:
+        with mailers.default as connection:
             connection.send_messages(messages)
     return [message.to[0] for message in messages]
 
