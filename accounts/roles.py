@@ -8,6 +8,10 @@ Quotes and customers share these rules (a customer is part of quoting), so they 
 
 from __future__ import annotations
 
+import functools
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db import models
 
 ADD = "quotes.add_quote"
@@ -21,6 +25,23 @@ def can_quote(user) -> bool:
 
 def sees_all(user) -> bool:
     return bool(user.is_authenticated and user.is_active and user.has_perm(MANAGE_ALL))
+
+
+def for_sellers(refusal: str):
+    """A view decorator: signed out, to the login page; signed in without a sales role, 403 `refusal`."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not can_quote(request.user):
+                raise PermissionDenied(refusal)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 class OwnedBySellerQuerySet(models.QuerySet):

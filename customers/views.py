@@ -7,12 +7,9 @@ included, with status 200.
 
 from __future__ import annotations
 
-import functools
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -20,24 +17,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.roles import can_quote, sees_all
+from accounts.roles import for_sellers, sees_all
 from customers.forms import CustomerForm
 from customers.models import Customer
 from customers.pricebook import month_on_terms, price_book_lines
 
-
-def sellers_only(view):
-    """Signed out: to the login page. Signed in without a sales role: 403."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_quote(request.user):
-            raise PermissionDenied("Only the Sales and Sales managers groups work with customers.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
+sellers_only = for_sellers("Only the Sales and Sales managers groups work with customers.")
 
 
 def _customer(request: HttpRequest, public_id: str) -> Customer:

@@ -9,28 +9,12 @@
 
 from __future__ import annotations
 
-import functools
-
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from accounts.roles import can_quote
+from accounts.roles import for_sellers
 from quotes.models import Quote
 
-
-def sales_required(view):
-    """Signed out: to the login page. Signed in without a sales role: 403."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_quote(request.user):
-            raise PermissionDenied("Only the Sales and Sales managers groups work with quotes.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
+sales_required = for_sellers("Only the Sales and Sales managers groups work with quotes.")
 
 
 def quote_for(user, reference: str) -> Quote:
