@@ -163,5 +163,7 @@ def quote_json(request: HttpRequest, quote) -> dict:
         "totals": result["totals"],
         # A credit plan's credits by category, per market in money where the plan has a price per credit.
         "credits": result.get("credits"),
+        # The same messages on each card compared, each row with the figures the totals carry (docs/api.md).
+        "comparison": result["comparison"],
         "warnings": result["warnings"],
     }

@@ -47,7 +47,7 @@ from quotes.package import (
 )
 from quotes.models import TaxSetting
 from quotes.requests import StoredRequest, request_json
-from quotes.tax import Taxed, apply_tax, tax_json
+from quotes.tax import TaxRate, Taxed, apply_tax, comparison_tax_json, tax_json
 
 RESULT_VERSION = 1
 
@@ -72,7 +72,6 @@ class _Plan:
     credit_table: CreditTerms | None  # credit plans
     fees: Conversion | None  # the plan's currency to the quote's
     package: PackageTerms | None = None  # package plans
-    credit_money: CreditMoneyPrice | None = None  # credit plans: a credit's money in the quote's currency
     effective: TermsSnapshot | None = None  # money plans: the terms with the customer's overrides applied
     overrides: TermsOverrides = NO_OVERRIDES
 
@@ -119,13 +118,19 @@ def price_quote(catalog: Catalog, stored: StoredRequest, plan: PricePlan | None,
 
 
 def with_tax(figures: QuoteFigures, tax_country: str) -> QuoteFigures:
-    """The figures with the tax on their net (quotes/tax.py): a credit quote carries none."""
-    on = date.fromisoformat(figures.result["on"])
+    """The figures with the tax on their net (quotes/tax.py): a credit quote carries none. Each comparison
+    row is taxed alike, for the same country at the setting in force on the row's own date."""
     credits = figures.credits_total is not None
-    setting = None if credits else TaxSetting.objects.in_force(tax_country, on)
-    taxed = apply_tax(figures.total, setting.as_rate() if setting else None, figures.currency)
+
+    def rate_on(day: str) -> TaxRate | None:
+        setting = None if credits else TaxSetting.objects.in_force(tax_country, date.fromisoformat(day))
+        return setting.as_rate() if setting else None
+
+    taxed = apply_tax(figures.total, rate_on(figures.result["on"]), figures.currency)
     totals, section = tax_json(taxed, tax_country, credits=credits)
-    result = figures.result | {"totals": figures.result["totals"] | totals, "tax": section}
+    comparison = [row | comparison_tax_json(row, rate_on(row["on"]), figures.currency, tax_country, credits=credits)
+                  for row in figures.result["comparison"]]
+    result = figures.result | {"totals": figures.result["totals"] | totals, "tax": section, "comparison": comparison}
     return replace(figures, result=result, tax_country=tax_country, tax=taxed)
 
 
@@ -175,7 +180,7 @@ def _plan_on(plan: PricePlan | None, on: date, currency: str,
         table = plan.credit_table_on(on)
         if table is None:
             return None, [PricingProblem("price_plan", f"{plan.name} has no credit rates in force on {on.isoformat()}")]
-        return _Plan(plan, None, table, None, credit_money=plan.credit_money_on(on, currency)), []
+        return _Plan(plan, None, table, None), []
     terms = plan.package_terms_on(on) if plan.is_package else plan.terms_on(on)
     if terms is None:
         return None, [PricingProblem("price_plan",
@@ -201,6 +206,7 @@ class _Priced:
     credits: CreditPrice | None
     package: PackagePrice | None = None
     credit_money: CreditMoney | None = None
+    credit_price: CreditMoneyPrice | None = None  # the plan's price per credit in force on this result's date
 
     @property
     def meta_total(self) -> Decimal:
@@ -227,7 +233,7 @@ class _Priced:
 def _price_one(catalog: Catalog, stored: StoredRequest, result: EstimateResult, plan: _Plan | None,
                meta: Conversion, currency: str) -> _Priced:
     usages = derive_usage(catalog.snapshot(result.card.id), stored.request, result)
-    plan_price = credits = package = credit_money = None
+    plan_price = credits = package = credit_money = credit_price = None
     if plan is not None and plan.terms is not None:
         plan_price = price_plan(plan.effective, usages, currency, meta_rate=meta.rate, fee_rate=plan.fees.rate)
     elif plan is not None and plan.package is not None:
@@ -235,9 +241,11 @@ def _price_one(catalog: Catalog, stored: StoredRequest, result: EstimateResult, 
                                 fee_rate=plan.fees.rate)
     elif plan is not None:
         credits = price_credits(plan.credit_table.rates, usages, plan.credit_table.unit)
-        if plan.credit_money is not None:
-            credit_money = credits_in_money(credits, plan.credit_money.price_per_credit, currency)
-    return _Priced(result, meta.rate, usages, plan_price, credits, package, credit_money)
+        # The price of a credit in force on this card's date: a comparison row on another date has its own.
+        credit_price = plan.plan.credit_money_on(result.on, currency)
+        if credit_price is not None:
+            credit_money = credits_in_money(credits, credit_price.price_per_credit, currency)
+    return _Priced(result, meta.rate, usages, plan_price, credits, package, credit_money, credit_price)
 
 
 # --- The stored JSON ------------------------------------------------------------------------------------
@@ -277,7 +285,7 @@ def _result_json(stored: StoredRequest, results: list[EstimateResult], priced: l
 
 
 def _credits_json(priced: _Priced, plan: _Plan) -> dict:
-    price = plan.credit_money
+    price = priced.credit_price
     return credits_json(priced.credits, plan.credit_table, priced.credit_money,
                         price and price.effective_from, price and price.effective_to)
 
@@ -461,8 +469,18 @@ def _comparison_json(priced: _Priced, money) -> dict:
         "meta_total": money(priced.meta_total),
         "provider_total": money(priced.total) if priced.priced_by_plan else None,
         "credits_total": str(priced.credits.rounded_total) if priced.credits else None,
+        "credits_money": _comparison_credit_money(priced),
         "tier_savings": money(priced.result.tier_savings * priced.meta_rate),
     }
+
+
+def _comparison_credit_money(priced: _Priced) -> dict | None:
+    """A credit plan's credits in money at the price per credit in force on the row's date; None without one."""
+    money, price = priced.credit_money, priced.credit_price
+    if money is None:
+        return None
+    return {"currency": money.currency, "per_credit": f"{money.per_credit.normalize():f}",
+            "effective_from": price.effective_from.isoformat(), "total": str(money.total)}
 
 
 def _method_notes(priced: _Priced, plan: _Plan | None, meta: Conversion) -> list[str]:

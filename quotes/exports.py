@@ -53,9 +53,10 @@ def pdf_response(request: HttpRequest, quote: Quote) -> HttpResponse:
     return response
 
 
-def csv_rows(quote: Quote) -> list[list[str]]:
-    """One row per market and category, then the totals (market "All markets"): the customer's copy
-    (quotes/customer.py), like the share page."""
+def csv_rows(quote: Quote, *, internal: bool = False) -> list[list[str]]:
+    """One row per market and category, then the totals (market "All markets") and the comparison with
+    other cards: the customer's copy (quotes/customer.py), like the share page. ``internal`` (the owner's
+    CSV) adds the column ``customer_id``: the customer record's ``cus_`` id, empty for a quote by name."""
     result = quote.result
     card = result["estimate"]["estimates"][0]["rate_card"]["name"]
     head = [quote.reference, quote.customer, result["on"], result["currency"], card]
@@ -97,8 +98,40 @@ def csv_rows(quote: Quote) -> list[list[str]]:
     rows += _tax_rows(result, everywhere)
     if result.get("stale_rules"):
         rows.append(everywhere + ["stale_rules", "", "", "", "", customer.stale_text(result)])
+    rows += _comparison_rows(customer.comparison(result), [quote.reference, quote.customer], result["currency"],
+                             credits=bool(result.get("credits")))
     # Every row as wide as the header: the note column is empty unless a row has something to say.
-    return [row + [""] * (len(CSV_COLUMNS) - len(row)) for row in rows]
+    rows = [row + [""] * (len(CSV_COLUMNS) - len(row)) for row in rows]
+    if not internal:
+        return rows
+    record = quote.customer_record.public_id if quote.customer_record_id else ""
+    return [rows[0] + ["customer_id"]] + [row + [record] for row in rows[1:]]
+
+
+def _comparison_rows(comparison: list[dict], head: list[str], currency: str, *, credits: bool) -> list[list[str]]:
+    """The same messages on each card compared (its date in priced_on, its card in rate_card), the amount in
+    the provider_price column and its words in the note, as the quote's own total lines: Meta's charges, our
+    charges, the net, the tax and the gross; a credit quote: the credits and their money where the plan has
+    a price per credit on the row's date. Quotes saved before these figures: Meta's charges and the net."""
+    rows = []
+    for entry in comparison:
+        start = head + [entry["on"], currency, entry["card"], "All markets"]
+        if credits:
+            money = entry.get("credits_money")
+            note = (f"at {money['per_credit']} {money['currency']} per credit (the plan's price from "
+                    f"{money['effective_from']})") if money else NO_MONEY_PRICE
+            rows.append(start + ["comparison_credits", "", entry["meta_total"], money["total"] if money else "",
+                                 entry["credits_total"] or "", note])
+            continue
+        gross_label = f"Total incl. {entry['tax_name']}" if entry.get("tax_name") else "Total"
+        lines = [("meta_charges", entry["meta_total"], "Meta's charges"),
+                 ("own_charges", entry.get("own_charges"), "Our charges"),
+                 ("net", entry.get("net") or entry.get("provider_total") or entry["meta_total"], "Net"),
+                 ("tax", entry.get("tax"), entry.get("tax_label")),
+                 ("gross", entry.get("gross"), gross_label)]
+        rows += [start + [f"comparison_{key}", "", "", amount, "", label] for key, amount, label in lines
+                 if amount is not None]
+    return rows
 
 
 def _tax_rows(result: dict, everywhere: list[str]) -> list[list[str]]:
@@ -152,9 +185,9 @@ def _package_rows(result: dict, head: list[str]) -> list[list[str]]:
     return rows
 
 
-def csv_response(quote: Quote) -> HttpResponse:
+def csv_response(quote: Quote, *, internal: bool = False) -> HttpResponse:
     buffer = io.StringIO()
-    csv_writer(buffer).writerows(csv_rows(quote))
+    csv_writer(buffer).writerows(csv_rows(quote, internal=internal))
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="quote-{quote.reference}.csv"'
     return response

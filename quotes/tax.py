@@ -83,6 +83,22 @@ def tax_json(taxed: Taxed, country: str, *, credits: bool = False) -> tuple[dict
     return totals, section
 
 
+def comparison_tax_json(row: dict, rate: TaxRate | None, currency: str, country: str, *,
+                        credits: bool = False) -> dict:
+    """A comparison row's money as the quote's totals carry it, from the row's stored strings: Meta's
+    charges, the provider's own (``own_charges``), the ``net`` (the provider's total, or Meta's where no
+    money plan prices the messages), the ``tax`` at ``rate`` (the setting in force on the row's date) by the
+    rule above, the ``gross``, and the words of the tax line (``tax_label``). A credit row, like a credit
+    quote's totals: no tax, and no net or own charges (its money is its credits')."""
+    net = Decimal(row["meta_total"] if row.get("provider_total") is None else row["provider_total"])
+    taxed = apply_tax(net, rate, currency)
+    totals, section = tax_json(taxed, country, credits=credits)
+    if credits:
+        return totals | {"tax_label": section["label"]}
+    own = round_money(taxed.net - Decimal(row["meta_total"]), currency)
+    return totals | {"own_charges": str(own), "net": str(taxed.net), "tax_label": section["label"]}
+
+
 @dataclass(frozen=True)
 class SummaryLine:
     key: str  # the CSV's category: meta_charges, own_charges, net, tax, gross

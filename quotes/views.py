@@ -227,7 +227,7 @@ def quote_pdf(request: HttpRequest, reference: str) -> HttpResponse:
 @require_GET
 @sales_required
 def quote_csv(request: HttpRequest, reference: str) -> HttpResponse:
-    return exports.csv_response(quote_for(request.user, reference))
+    return exports.csv_response(quote_for(request.user, reference), internal=True)
 
 
 # --- The share link: no account, read-only ---------------------------------------------------------------
