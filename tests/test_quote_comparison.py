@@ -226,3 +226,18 @@ def test_the_customers_copies_show_no_internal_id_or_link(client, seller, sales_
         assert record.public_id not in copy and "cus_" not in copy and "/customers/" not in copy
         assert "card_id" not in copy
     assert "customer_id" not in csv_text.splitlines()[0]
+
+
+def test_a_quote_saved_before_the_comparison_had_tax_still_shows_its_rows(client, seller, sales_user):
+    german_vat()
+    quote = money_quote(sales_user)
+    old_keys = ("on", "card", "card_id", "pricing_model", "title", "meta_total", "provider_total", "credits_total",
+                "tier_savings")
+    quote.result["comparison"] = [{k: row[k] for k in old_keys} for row in quote.result["comparison"]]
+    type(quote).objects.filter(pk=quote.pk).update(result=quote.result)  # as stored then (saved quotes are frozen)
+    page = client.get(f"/q/{quote.share_token}/")
+    assert page.status_code == 200 and page.content.decode().count('data-testid="comparison-row"') == 2
+    rows = [r for r in csv_dicts(client.get(f"/q/{quote.share_token}/csv")) if r["category"].startswith("comparison_")]
+    assert [(r["priced_on"], r["category"], r["provider_price"]) for r in rows] == [
+        ("2026-11-01", "comparison_meta_charges", "11.80"), ("2026-11-01", "comparison_net", "107.33"),
+        ("2025-07-01", "comparison_meta_charges", "10.70"), ("2025-07-01", "comparison_net", "106.18")]
