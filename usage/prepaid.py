@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
-from django.db.models import Sum
+from django.db.models import CharField, Count, Sum, Value
+from django.db.models.functions import Cast, Concat
 
 from calculator.engine.cards import CATEGORIES
 from calculator.engine.money import ZERO
@@ -135,30 +136,62 @@ class PackageUse:
     utility_in_window_counted: bool = True
 
 
+ALL_MARKETS = "All markets"
+
+
 def month_usage(workspace: Workspace, month: date, scale: Decimal = Decimal(1),
                 meta: dict[str, Decimal] | None = None) -> MarketUsage:
     """The month's messages as a package counts them (all markets together), times ``scale``."""
+    return _usages(workspace, month, by_market=False, scale=scale, meta=meta)[0]
+
+
+def market_usages(workspace: Workspace, month: date) -> tuple[MarketUsage, ...]:
+    """The month's messages per market, as every kind of plan bills on them (see ``_usages``)."""
+    return _usages(workspace, month, by_market=True)
+
+
+def _usages(workspace: Workspace, month: date, *, by_market: bool, scale: Decimal = Decimal(1),
+            meta: dict[str, Decimal] | None = None) -> tuple[MarketUsage, ...]:
+    """From the daily sums: Meta's charge and the paid messages per category (a money plan's fees count these;
+    a charged message is one conversation: the quotes' rule on a per-message card at their default of one
+    template a conversation, ``plans.pricing.derive_usage``); every message
+    delivered (a package's units and a per-message credit table count these), utility inside an open chat on its
+    own; the conversations customers started: a day on which a customer wrote (each customer once a day).
+    All markets together (``by_market=False``: one usage, named "All markets") or one usage per market."""
+    keys = ("market",) if by_market else ()
     rows = (DailyUsage.objects.filter(workspace=workspace, month=month, outcome__in=COUNTED_OUTCOMES)
-            .values("category", "outcome").annotate(n=Sum("messages"), c=Sum("charge_units")).order_by())
-    sent = dict.fromkeys(CATEGORIES, ZERO)
-    charged = dict.fromkeys(CATEGORIES, ZERO)
-    in_window = ZERO
+            .values(*keys, "category", "outcome").annotate(n=Sum("messages"), c=Sum("charge_units")).order_by(*keys))
+    found: dict[str, dict] = {}
     for row in rows:
         category = row["category"]
-        if category not in sent:
+        if category not in CATEGORIES:
             continue
-        charged[category] += units_to_money(row["c"])
+        counts = found.setdefault((row["market"] or "Unknown") if by_market else ALL_MARKETS, {
+            "sent": dict.fromkeys(CATEGORIES, ZERO), "charged": dict.fromkeys(CATEGORIES, ZERO),
+            "paid": dict.fromkeys(CATEGORIES, ZERO), "in_window": ZERO})
+        counts["charged"][category] += units_to_money(row["c"])
+        if row["outcome"] == Outcome.PAID:
+            counts["paid"][category] += row["n"]
         if category == "utility" and row["outcome"] == Outcome.SERVICE_WINDOW:
-            in_window += row["n"]
+            counts["in_window"] += row["n"]
         else:
-            sent[category] += row["n"]
-    # A conversation the customer starts: a day on which a customer wrote (each customer once a day).
-    windows = (Message.objects.filter(workspace=workspace, month=month, inbound=True)
-               .values("contact", "day").distinct().count())
-    return MarketUsage(market="All markets", meta_cost=meta if meta is not None else charged, messages={},
-                       conversations={}, receptive_windows=Decimal(windows) * scale, utility_in_window=ZERO,
-                       utility_rate=None, sent={c: n * scale for c, n in sent.items()},
-                       utility_sent_in_window=in_window * scale)
+            counts["sent"][category] += row["n"]
+    inbound = Message.objects.filter(workspace=workspace, month=month, inbound=True)
+    started = Count(Concat("contact", Value(" "), Cast("day", CharField())), distinct=True)
+    if by_market:
+        windows = {row["market"] or "Unknown": row["n"] for row in
+                   inbound.values("market").annotate(n=started).order_by("market")}
+    else:
+        windows = {ALL_MARKETS: inbound.aggregate(n=started)["n"]}
+    empty = {"sent": {}, "charged": {}, "paid": {}, "in_window": ZERO}
+    return tuple(
+        MarketUsage(market=market, meta_cost=meta if meta is not None else counts["charged"],
+                    messages={c: n * scale for c, n in counts["paid"].items()},
+                    conversations={c: n * scale for c, n in counts["paid"].items()},
+                    receptive_windows=Decimal(windows.get(market) or 0) * scale, utility_in_window=ZERO,
+                    utility_rate=None, sent={c: n * scale for c, n in counts["sent"].items()},
+                    utility_sent_in_window=counts["in_window"] * scale)
+        for market, counts in sorted((m, found.get(m, empty)) for m in set(found) | set(windows)))
 
 
 def package_use(workspace: Workspace, month: date, ahead: MonthForecast | None) -> PackageUse | str | None:
