@@ -156,7 +156,7 @@ def _on_plan(customer: Customer, plan: PricePlan, usages: tuple[MarketUsage, ...
                      f"is in force on {on.isoformat()}: the price is not shown (an admin enters one under Price "
                      "plans > Exchange rates).")
         return {}
-    if fees.needed:
+    if fees.needed and fees.base != meta.base:  # the same pair as Meta's charges is named once, above
         notes.append("The plan's fees: " + fees.description() + ".")
     if plan.is_package:
         package = price_package(terms, usages, currency, meta_rate=meta.rate, fee_rate=fees.rate)

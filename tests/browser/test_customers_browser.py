@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from customers.models import Customer
+from plans.models import CreditMoneyPrice, CreditRate, ExchangeRate, PackageTerms, PricePlan
 from quotes import testing
 from quotes.models import Quote
 from usage.ingest import ingest
@@ -111,3 +112,52 @@ def test_the_customer_page_shows_its_workspaces_month_on_its_terms_on_a_phone_to
         expect(page.get_by_test_id("month-price")).to_have_text("19.14 USD")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
         page.screenshot(path=str(shots / name), full_page=True)
+
+
+def test_a_seller_sees_a_package_and_a_credit_customers_month_in_euros_on_a_phone_too(site, new_page, shots,
+                                                                                        monkeypatch):
+    """Figures worked by hand in tests/test_customer_month.py (November 2026 of the sample webhooks, USD to EUR
+    0.90 in force on 2026-11-30):
+      package (30 USD a month, 5 units, 8 over at 0.40 USD, Meta on top): 29.92941 -> 29.93 EUR;
+      credits per message (India marketing 4, Rest of Latin America authentication 6; 0.5 EUR a credit):
+      10 credits -> 5.00 EUR."""
+    monkeypatch.setattr("customers.views.timezone.localdate", lambda: date(2026, 12, 5))
+    seller = testing.user("sam", testing.SALES)
+    workspace = Workspace.objects.create(name="Acme Retail", slug="acme")
+    with SAMPLE.open("rb") as sample:
+        ingest(sample, workspace, SAMPLE.name)
+    ExchangeRate.objects.create(base="USD", quote="EUR", rate=D("0.90"), effective_from=date(2026, 11, 15),
+                                source="ECB")
+    bundle = PricePlan.objects.create(name="Acme bundle", unit="package", currency="USD")
+    PackageTerms.objects.create(
+        plan=bundle, effective_from=date(2026, 1, 1), monthly_fee=D(30), included_units=D(5), units_marketing=D(2),
+        units_utility=D(1), units_authentication=D(3), units_per_receptive_window=D("0.5"),
+        utility_in_window_consumes_units=True, overage_per_unit=D("0.40"), meta_charges="on_top")
+    credits = PricePlan.objects.create(name="Acme credits", unit="credits")
+    for region, category, figure in (("India", "marketing", "4"), ("Rest of Latin America", "authentication", "6")):
+        CreditRate.objects.create(plan=credits, effective_from=date(2026, 1, 1), unit="message", region=region,
+                                  category=category, credits=D(figure))
+    CreditMoneyPrice.objects.create(plan=credits, currency="EUR", price_per_credit=D("0.5"),
+                                    effective_from=date(2026, 1, 1))
+    package_customer = testing.customer(seller, "Acme Ltd", bundle, currency="EUR", workspace=workspace)
+    credit_customer = testing.customer(seller, "Globex SA", credits, currency="EUR", workspace=workspace)
+    for viewport, width in ((None, 1280), (PHONE, 390)):
+        page = new_page(**({"viewport": viewport} if viewport else {}))
+        page.goto(f"/accounts/login/?next=/customers/{package_customer.public_id}/")
+        page.fill("#id_username", "sam")
+        page.fill("#id_password", "a-long-test-password")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_test_id("month-meta")).to_have_text("0.05 EUR")
+        expect(page.get_by_test_id("month-price")).to_have_text("29.93 EUR")
+        expect(page.get_by_test_id("package-used")).to_have_text("13 of 5")
+        expect(page.get_by_test_id("package-over")).to_have_text("8 at 0.36 EUR")  # 0.40 USD x 0.9
+        expect(page.get_by_test_id("package-overage")).to_have_text("2.88 EUR")  # 8 x 0.36
+        expect(page.get_by_test_id("month-conversion")).to_contain_text("1 USD = 0.9 EUR (in force from 2026-11-15")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
+        page.screenshot(path=str(shots / f"customer-package-{width}.png"), full_page=True)
+        page.goto(f"/customers/{credit_customer.public_id}/")
+        expect(page.get_by_test_id("month-credits")).to_have_text("10.00")
+        expect(page.get_by_test_id("month-price")).to_have_text("5.00 EUR")
+        expect(page.get_by_test_id("month-rows")).to_contain_text("not priced")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
+        page.screenshot(path=str(shots / f"customer-credits-{width}.png"), full_page=True)
