@@ -19,7 +19,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
 
 from customers.models import Customer
 from customers.pricebook import month_on_terms
@@ -32,13 +31,6 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 TODAY = date(2026, 12, 5)
 SAMPLE = Path(__file__).resolve().parent / "data" / "webhooks" / "sample-webhooks.jsonl"
-
-
-@pytest.fixture
-def seller(client) -> User:
-    user = testing.user("sam", testing.SALES)
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture

@@ -40,14 +40,20 @@ def shots(tmp_path) -> Path:
     return found
 
 
-def test_a_salesperson_creates_a_customer_quotes_it_and_sees_the_quote_on_its_page(site, new_page, shots):
-    testing.user("sam", testing.SALES)
-    testing.money_plan("Acme standard")
-    page = new_page()
-    page.goto("/accounts/login/?next=/customers/")
+def signed_in(new_page, path: str, viewport: dict | None = None):
+    """A new page (desktop size unless a viewport is given) where sam signed in and landed on ``path``."""
+    page = new_page(**({"viewport": viewport} if viewport else {}))
+    page.goto(f"/accounts/login/?next={path}")
     page.fill("#id_username", "sam")
     page.fill("#id_password", "a-long-test-password")
     page.get_by_role("button", name="Sign in").click()
+    return page
+
+
+def test_a_salesperson_creates_a_customer_quotes_it_and_sees_the_quote_on_its_page(site, new_page, shots):
+    testing.user("sam", testing.SALES)
+    testing.money_plan("Acme standard")
+    page = signed_in(new_page, "/customers/")
     expect(page.locator("h1")).to_have_text("My customers")
 
     # A new customer with its own terms, from the site's form.
@@ -82,11 +88,7 @@ def test_a_salesperson_creates_a_customer_quotes_it_and_sees_the_quote_on_its_pa
     expect(page.get_by_test_id("customer-quotes")).to_contain_text(quote.reference)
     expect(page.get_by_test_id("customer-quote-total")).to_have_text(TOTAL)
     page.screenshot(path=str(shots / "customer-1280.png"), full_page=True)
-    phone = new_page(viewport=PHONE)
-    phone.goto(f"/accounts/login/?next=/customers/{customer.public_id}/")
-    phone.fill("#id_username", "sam")
-    phone.fill("#id_password", "a-long-test-password")
-    phone.get_by_role("button", name="Sign in").click()
+    phone = signed_in(new_page, f"/customers/{customer.public_id}/", PHONE)
     expect(phone.get_by_test_id("customer-quote-total")).to_have_text(TOTAL)
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
     phone.screenshot(path=str(shots / "customer-390.png"), full_page=True)
@@ -102,11 +104,7 @@ def test_the_customer_page_shows_its_workspaces_month_on_its_terms_on_a_phone_to
     customer = testing.customer(seller, "Acme Ltd", plan, workspace=workspace, markup_marketing=D(50),
                                 markup_authentication=D(100), fee_per_message=D("0.01"), monthly_fee=D(20))
     for viewport, name in ((None, "customer-usage-1280.png"), (PHONE, "customer-usage-390.png")):
-        page = new_page(**({"viewport": viewport} if viewport else {}))
-        page.goto(f"/accounts/login/?next=/customers/{customer.public_id}/")
-        page.fill("#id_username", "sam")
-        page.fill("#id_password", "a-long-test-password")
-        page.get_by_role("button", name="Sign in").click()
+        page = signed_in(new_page, f"/customers/{customer.public_id}/", viewport)
         # Worked in tests/test_customers.py: Meta 0.0549 -> 0.05; on these terms 19.135641 -> 19.14 USD.
         expect(page.get_by_test_id("month-meta")).to_have_text("0.05 USD")
         expect(page.get_by_test_id("month-price")).to_have_text("19.14 USD")
@@ -142,11 +140,7 @@ def test_a_seller_sees_a_package_and_a_credit_customers_month_in_euros_on_a_phon
     package_customer = testing.customer(seller, "Acme Ltd", bundle, currency="EUR", workspace=workspace)
     credit_customer = testing.customer(seller, "Globex SA", credits, currency="EUR", workspace=workspace)
     for viewport, width in ((None, 1280), (PHONE, 390)):
-        page = new_page(**({"viewport": viewport} if viewport else {}))
-        page.goto(f"/accounts/login/?next=/customers/{package_customer.public_id}/")
-        page.fill("#id_username", "sam")
-        page.fill("#id_password", "a-long-test-password")
-        page.get_by_role("button", name="Sign in").click()
+        page = signed_in(new_page, f"/customers/{package_customer.public_id}/", viewport)
         expect(page.get_by_test_id("month-meta")).to_have_text("0.05 EUR")
         expect(page.get_by_test_id("month-price")).to_have_text("29.93 EUR")
         expect(page.get_by_test_id("package-used")).to_have_text("13 of 5")
