@@ -232,8 +232,8 @@ def _package_figures(package: PackagePrice) -> dict:
     currency = package.currency
     return {"used_units": package.used_units, "included_units": package.included_units,
             "overage_units": package.overage_units, "overage_per_unit": f"{package.overage_per_unit.normalize():f}",
-            "overage": round_money(package.overage, currency), "monthly_fee": round_money(package.monthly_fee, currency),
-            "meta_on_top": package.meta_on_top, "meta": round_money(package.meta_total, currency)}
+            "overage": round_money(package.overage, currency),
+            "monthly_fee": round_money(package.monthly_fee, currency), "meta_on_top": package.meta_on_top, "meta": round_money(package.meta_total, currency)}
 
 
 def _package_rows(package: PackagePrice) -> list[dict]:
