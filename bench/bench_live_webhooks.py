@@ -106,6 +106,7 @@ def main() -> int:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection
     from django.utils.crypto import get_random_string
 
@@ -191,8 +192,6 @@ def main() -> int:
     sent = int(summary["requests"])
     p99 = float(summary["p99"])
     rate = len(accepted) / seconds
-    from django.conf import settings
-
     parser_name = "C (gunicorn_h1c)" if importlib.util.find_spec("gunicorn_h1c") else "pure Python"
     print(f"machine: {os.cpu_count()} cores, load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after; "
           f"gunicorn 2 workers x {args.threads} threads, HTTP parser {parser_name}; 1 task worker, batches gathered "

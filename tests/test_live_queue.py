@@ -53,6 +53,18 @@ def test_without_a_gather_time_the_task_is_due_at_once(client, acme, settings, d
     assert DBTaskResult.objects.ready().filter(pk=task.pk).exists()
 
 
+def test_a_backend_that_runs_tasks_at_once_processes_the_post_at_once(client, acme, settings,
+                                                                      django_capture_on_commit_callbacks):
+    # README: DJANGO_TASKS_BACKEND=...ImmediateBackend for scripts; it cannot defer a task (it refused the
+    # gathered one before).
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.LIVE_WEBHOOK_GATHER_SECONDS = 0.5
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, "acme", sample_payloads()[0]).status_code == 200
+    assert not WebhookPayload.objects.filter(processed_at__isnull=True).exists()
+    assert Message.objects.filter(workspace=acme).exists()
+
+
 def test_a_task_loads_full_batches_until_one_is_not_full(acme, settings):
     settings.LIVE_WEBHOOK_BATCH = 2
     bodies = sample_payloads()[:5]

@@ -157,9 +157,11 @@ def schedule(workspace_id: int) -> bool:
             _, created = LiveQueueState.objects.get_or_create(workspace_id=workspace_id, defaults={"scheduled": True})
             if not created:
                 return False
+        # A backend that runs a task at once (ImmediateBackend, for scripts) cannot defer one: nothing to gather.
         gather = settings.LIVE_WEBHOOK_GATHER_SECONDS
-        (process_payloads.using(run_after=timezone.now() + timedelta(seconds=gather)) if gather > 0
-         else process_payloads).enqueue(workspace_id)
+        deferred = gather > 0 and process_payloads.get_backend().supports_defer
+        run_after = timezone.now() + timedelta(seconds=gather) if deferred else None
+        process_payloads.using(run_after=run_after).enqueue(workspace_id)
     return True
 
 
