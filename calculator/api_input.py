@@ -16,7 +16,8 @@ import phonenumbers
 
 from calculator import timezones
 from calculator.engine import limits
-from calculator.engine.estimate import AssumptionOverrides, Assumptions, EstimateLine, EstimateRequest
+from calculator.engine.estimate import (ASSUMPTION_FIELDS, COUNT_FIELDS, PER_CONVERSATION_FIELDS, SHARE_FIELDS,
+                                         AssumptionOverrides, Assumptions, EstimateLine, EstimateRequest)
 from calculator.engine.limits import (MAX_AGENT_TOKENS, MAX_COMPARE_DATES, MAX_COUNT,  # noqa: F401 (re-exported)
                                       MAX_EVENTS, MAX_LINES, MAX_PER_CONVERSATION, MAX_PHONE_NUMBERS,
                                       MAX_REPLAY_EVENT_CARDS)
@@ -24,10 +25,6 @@ from calculator.engine.replay import LAST_DAY, TEMPLATE_CATEGORIES
 from pricing_site.edge import first_unstorable
 from calculator.engine.markets import InvalidPhoneNumber, read_phone
 
-COUNT_FIELDS = ("marketing", "utility", "authentication", "service")
-SHARE_FIELDS = ("utility_in_service_window", "free_entry_point")
-PER_CONVERSATION_FIELDS = ("templates_per_conversation", "service_messages_per_conversation")
-ASSUMPTION_FIELDS = SHARE_FIELDS + PER_CONVERSATION_FIELDS
 ESTIMATE_FIELDS = {
     "on", "compare_on", "currency", "business_country", "auth_international", "business_phone_numbers",
     "assumptions", "lines", "meta_business_agent_tokens",

@@ -24,15 +24,12 @@ from django.http import QueryDict
 from calculator.counts import CountField
 from calculator.countries import CountryField, country_code, country_names  # noqa: F401 (imported from here)
 from calculator.engine import limits
-from calculator.engine.estimate import AssumptionOverrides, Assumptions, EstimateLine, EstimateRequest
+from calculator.engine.estimate import (ASSUMPTION_FIELDS, COUNT_FIELDS, SHARE_FIELDS, AssumptionOverrides,
+                                         Assumptions, EstimateLine, EstimateRequest)
 from calculator.engine.limits import (MAX_AGENT_TOKENS, MAX_CALCULATOR_LINES, MAX_COUNT, MAX_PER_CONVERSATION,
                                       MAX_PHONE_NUMBERS)
 from calculator.engine.vocabulary import plain_number
 
-COUNT_FIELDS = ("marketing", "utility", "authentication", "service")
-SHARE_FIELDS = ("utility_in_service_window", "free_entry_point")
-PER_CONVERSATION_FIELDS = ("templates_per_conversation", "service_messages_per_conversation")
-ASSUMPTION_FIELDS = SHARE_FIELDS + PER_CONVERSATION_FIELDS
 PREFIX = "lines"
 HUNDRED = Decimal(100)
 

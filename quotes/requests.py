@@ -6,16 +6,15 @@ and a quote can be repriced (or duplicated) from exactly what it was priced from
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from calculator.engine.estimate import AssumptionOverrides, Assumptions, EstimateLine, EstimateRequest
+from calculator.engine.estimate import (ASSUMPTION_FIELDS, COUNT_FIELDS, AssumptionOverrides, Assumptions, EstimateLine,
+                                         EstimateRequest)
 from quotes.calls import calls_from_json
 
-COUNT_FIELDS = ("marketing", "utility", "authentication", "service")
 WHERE_FIELDS = ("market", "country", "phone")
-ASSUMPTION_FIELDS = tuple(f.name for f in fields(Assumptions))
 
 
 @dataclass(frozen=True)

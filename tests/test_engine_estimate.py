@@ -1,5 +1,6 @@
 """The monthly estimate (docs/pricing-rules.md, "Estimating a month from a message mix"), on the shipped cards."""
 
+from dataclasses import fields
 from datetime import date
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from calculator.engine import (
     AssumptionOverrides, Assumptions, CardSnapshot, EstimateLine, EstimateRequest, LineError, Rules, Tier,
     estimate, round_money,
 )
+from calculator.engine.estimate import ASSUMPTION_FIELDS, COUNT_FIELDS, PER_CONVERSATION_FIELDS, SHARE_FIELDS
 from tests.engine_fixtures import load_card, make_card, market_map, rates_of
 
 D = Decimal
@@ -237,3 +239,10 @@ def test_a_card_rejects_tiers_with_gaps():
         CardSnapshot(1, "bad", "USD", date(2026, 1, 1), rules, {"India": {"utility": D("0.01")}},
                      {("India", "utility"): (Tier(0, 10, D("0.01")), Tier(12, None, D("0.009")))},
                      load_card(SERVICE_CHARGED).market_map)
+
+
+def test_the_field_names_the_form_api_and_quotes_use_are_the_dataclasses_own():
+    assert ASSUMPTION_FIELDS == tuple(f.name for f in fields(Assumptions))
+    assert ASSUMPTION_FIELDS == tuple(f.name for f in fields(AssumptionOverrides))
+    assert set(SHARE_FIELDS) | set(PER_CONVERSATION_FIELDS) == set(ASSUMPTION_FIELDS)
+    assert set(COUNT_FIELDS) == {f.name for f in fields(EstimateLine)} - {"market", "country", "phone", "assumptions"}

@@ -22,7 +22,7 @@ from .agent import AgentCharge, AgentRate, agent_charge
 from .cards import CATEGORIES, TIERED, CardInfo, CardSnapshot, Rules, Tier, ladder_ends, recipient_abroad, tier_at
 from .money import ZERO, RoundedAmounts, round_money
 from .staleness import StaleRules
-from .vocabulary import counted, exact_count_text
+from .vocabulary import counted
 
 ONE = Decimal(1)
 FREE_REASONS = ("service_window", "entry_point", "allowance")
@@ -97,6 +97,14 @@ class EstimateLine:
     authentication: Decimal = ZERO
     service: Decimal = ZERO
     assumptions: AssumptionOverrides = NO_OVERRIDES
+
+
+# The names of a line's monthly counts and of the assumptions, as the form, the API and stored quotes use
+# them: one list, read from the dataclasses above.
+COUNT_FIELDS = ("marketing", "utility", "authentication", "service")
+SHARE_FIELDS = ("utility_in_service_window", "free_entry_point")  # shares in [0, 1]
+PER_CONVERSATION_FIELDS = ("templates_per_conversation", "service_messages_per_conversation")  # >= 1
+ASSUMPTION_FIELDS = SHARE_FIELDS + PER_CONVERSATION_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
