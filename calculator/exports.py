@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from django.http import HttpResponse
 
 from calculator.calls_page import calls_csv_rows
@@ -10,6 +12,7 @@ from calculator.engine.vocabulary import count_cents
 from calculator.forms import PREFIX, CalculatorInput
 from calculator.page import Page
 from calculator.regimes import Regime
+from pricing_site.downloads import csv_download
 from pricing_site.spreadsheets import csv_writer
 
 CSV_HEADER = ["card", "effective_from", "rules", "in_force", "market", "category", "charged", "amount", "currency"]
@@ -17,17 +20,13 @@ CSV_HEADER = ["card", "effective_from", "rules", "in_force", "market", "category
 
 def estimate_csv(page: Page) -> HttpResponse:
     name = f"whatsapp-estimate-{page.input.on.isoformat()}.csv"
+    buffer = io.StringIO()
+    writer = csv_writer(buffer)
     if not page.regimes:
-        response = HttpResponse(content_type="text/csv; charset=utf-8", status=400)
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        writer = csv_writer(response)
         writer.writerow(["field", "message"])
         for field_name, message in _errors(page.input) or [("lines", "give at least one country with monthly counts")]:
             writer.writerow([field_name, message])
-        return response
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv_writer(response)
+        return csv_download(buffer.getvalue(), name, status=400)
     writer.writerow(CSV_HEADER)
     for regime in page.regimes:
         writer.writerows(_csv_rows(regime))
@@ -36,7 +35,7 @@ def estimate_csv(page: Page) -> HttpResponse:
         head = [calls.card_name or "no calling card",
                 calls.card_effective_from.isoformat() if calls.card_effective_from else "", "calls", "yes"]
         writer.writerows(calls_csv_rows(head, calls))
-    return response
+    return csv_download(buffer.getvalue(), name)
 
 
 def _csv_rows(regime: Regime) -> list[list[str]]:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from impact.exports import report_csv
 from impact.report import MAX_MONTH_EVENTS, MAX_QUOTES, MAX_WORKSPACES, impact_report
 from pricing_site.ratelimit import rate_limited
+from pricing_site.downloads import csv_download
 from pricing_site.spreadsheets import csv_writer
 from ratecards.models import RateCard
 
@@ -49,6 +50,4 @@ def card_report(request: HttpRequest, card_id: int) -> HttpResponse:
 def card_report_csv(request: HttpRequest, card_id: int) -> HttpResponse:
     card = get_object_or_404(RateCard, pk=card_id)
     text = report_csv(impact_report(card, timezone.localdate()), csv_writer)
-    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="impact-{card.currency}-{card.effective_from}.csv"'
-    return response
+    return csv_download(text, f"impact-{card.currency}-{card.effective_from}.csv")

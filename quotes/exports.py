@@ -13,6 +13,7 @@ from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
+from pricing_site.downloads import csv_download
 from pricing_site.spreadsheets import csv_writer
 from quotes import customer
 from quotes.credits import NO_MONEY_PRICE
@@ -188,6 +189,4 @@ def _package_rows(result: dict, head: list[str]) -> list[list[str]]:
 def csv_response(quote: Quote, *, internal: bool = False) -> HttpResponse:
     buffer = io.StringIO()
     csv_writer(buffer).writerows(csv_rows(quote, internal=internal))
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="quote-{quote.reference}.csv"'
-    return response
+    return csv_download(buffer.getvalue(), f"quote-{quote.reference}.csv")

@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from pricing_site.downloads import csv_download
 from ratecards import grid_html, importer
 from ratecards.card_workspace import edit_rate_view, publish_view, workspace_context
 from ratecards.comparison import compare_cards, default_pair
@@ -328,9 +329,7 @@ class RateCardAdmin(CardAdminMixin, admin.ModelAdmin):
                 return HttpResponse(f"{card} has no volume tiers.", status=404, content_type="text/plain")
         else:
             return HttpResponse("Unknown export.", status=404, content_type="text/plain")
-        response = HttpResponse(text, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{card.currency.lower()}-{kind}-{card.effective_from}.csv"'
-        return response
+        return csv_download(text, f"{card.currency.lower()}-{kind}-{card.effective_from}.csv")
 
     @admin.action(description="Publish selected drafts")
     def publish_cards(self, request, queryset):

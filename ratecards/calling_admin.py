@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from pricing_site.downloads import csv_download
 from ratecards.admin import CardAdminMixin, is_rate_editor
 from ratecards.calling_import import import_calling_card
 from ratecards.calling_models import CallingCardStatus, CallingMarketRate, CallingRateCard
@@ -142,10 +143,8 @@ class CallingRateCardAdmin(CardAdminMixin, admin.ModelAdmin):
     def export_view(self, request: HttpRequest, pk: int):
         card = get_object_or_404(CallingRateCard, pk=pk)
         rates = [r.as_rate() for r in card.rates.select_related("market")]
-        response = HttpResponse(table_csv(card.currency, rates), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (f'attachment; filename="{card.currency.lower()}-calling-rates-'
-                                           f'{card.effective_from}.csv"')
-        return response
+        return csv_download(table_csv(card.currency, rates),
+                            f"{card.currency.lower()}-calling-rates-{card.effective_from}.csv")
 
     @admin.action(description="Publish selected drafts")
     def publish_cards(self, request, queryset):

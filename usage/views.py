@@ -14,6 +14,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from pricing_site.downloads import csv_download
+
 from . import exports, jobs, whatif
 from .access import workspace_for, workspaces_for
 from .dashboard import month_view
@@ -91,18 +93,14 @@ def _what_if_context(space, month: date, found: dict | None, totals) -> dict:
 @login_required
 def month_csv(request: HttpRequest, workspace: str, month: date) -> HttpResponse:
     space = workspace_for(request.user, workspace)
-    response = HttpResponse(exports.month_csv(space, month), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="usage-{space.slug}-{month:%Y-%m}.csv"'
-    return response
+    return csv_download(exports.month_csv(space, month), f"usage-{space.slug}-{month:%Y-%m}.csv")
 
 
 @require_GET
 @login_required
 def messages_csv(request: HttpRequest, workspace: str, month: date) -> StreamingHttpResponse:
     space = workspace_for(request.user, workspace)
-    response = StreamingHttpResponse(exports.message_rows(space, month), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="messages-{space.slug}-{month:%Y-%m}.csv"'
-    return response
+    return csv_download(exports.message_rows(space, month), f"messages-{space.slug}-{month:%Y-%m}.csv")
 
 
 @require_http_methods(["GET", "POST"])
