@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from customers.models import Customer
+from customers.terms import OVERRIDE_NAMES
 
 
 @admin.register(Customer)
@@ -17,8 +18,7 @@ class CustomerAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["public_id", "name", "country", "currency", "billing_email", "owner", "workspace",
                            "notes", "created_at"]}),
-        ("Price book", {"fields": ["price_plan", "markup_marketing", "markup_utility", "markup_authentication",
-                                   "markup_service", "fee_per_message", "discount_percent", "monthly_fee"],
+        ("Price book", {"fields": ["price_plan", *OVERRIDE_NAMES],
                         "description": "Empty overrides keep the plan's value. Overrides apply to a money plan "
                                        "only: a package or credits plan is quoted on its own terms."}),
     ]

@@ -5,11 +5,10 @@ from __future__ import annotations
 from django import forms
 
 from customers.models import Customer
+from customers.terms import OVERRIDE_NAMES
 from plans.models import PricePlan
 from usage.access import workspaces_for
 
-OVERRIDE_FIELDS = ["markup_marketing", "markup_utility", "markup_authentication", "markup_service",
-                   "fee_per_message", "discount_percent", "monthly_fee"]
 
 
 class CustomerForm(forms.ModelForm):
@@ -18,7 +17,7 @@ class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
         fields = ["name", "country", "currency", "billing_email", "notes", "workspace", "price_plan",
-                  *OVERRIDE_FIELDS]
+                  *OVERRIDE_NAMES]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3}),
                    "country": forms.TextInput(attrs={"size": 3, "autocomplete": "country"}),
                    "currency": forms.TextInput(attrs={"size": 4})}

@@ -21,6 +21,7 @@ from django.db.models import Q
 from accounts.roles import OwnedBySellerQuerySet
 from customers.terms import OVERRIDE_NAMES, TermsOverrides, plan_refuses_overrides
 from plans.models import CURRENCY_HELP, is_currency_code
+from plans.pricing import MARKUP_CATEGORIES
 
 ID_PREFIX = "cus_"
 COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS)  # ISO 3166 alpha-2 codes (phonenumbers' region list)
@@ -98,8 +99,7 @@ class Customer(models.Model):
     @property
     def overrides(self) -> TermsOverrides:
         return TermsOverrides(
-            markup_percent={c: getattr(self, f"markup_{c}") for c in ("marketing", "utility", "authentication",
-                                                                       "service")},
+            markup_percent={c: getattr(self, f"markup_{c}") for c in MARKUP_CATEGORIES},
             fee_per_message=self.fee_per_message, discount_percent=self.discount_percent,
             monthly_fee=self.monthly_fee)
 

@@ -21,8 +21,9 @@ from typing import Mapping
 from plans.pricing import HUNDRED, MARKUP_CATEGORIES, TermsSnapshot
 from calculator.engine.money import ZERO
 
-OVERRIDE_NAMES = ("markup_marketing", "markup_utility", "markup_authentication", "markup_service",
-                  "fee_per_message", "discount_percent", "monthly_fee")
+# The customer's fields that hold overrides (customers.models.Customer), in the forms' order.
+OVERRIDE_NAMES = (*(f"markup_{category}" for category in MARKUP_CATEGORIES), "fee_per_message", "discount_percent",
+                  "monthly_fee")
 
 
 @dataclass(frozen=True, slots=True)
