@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from calculator.engine.cards import CATEGORIES
 from calculator.engine.money import ZERO, round_money
-from calculator.engine.vocabulary import CATEGORY_LABELS
+from calculator.engine.vocabulary import CATEGORY_LABELS, plain_number
 from customers.models import Customer
 from customers.terms import effective_terms, plan_refuses_overrides
 from plans.models import Conversion, NoExchangeRate, PricePlan, conversion
@@ -35,10 +35,6 @@ from usage.prepaid import market_usages, month_end
 
 def last_full_month(today: date) -> date:
     return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
-def _number(value: Decimal) -> str:
-    return f"{value.normalize():f}"
 
 
 def price_book_lines(customer: Customer, on: date) -> list[str]:
@@ -56,16 +52,16 @@ def price_book_lines(customer: Customer, on: date) -> list[str]:
     overrides = customer.overrides
     for category in MARKUP_CATEGORIES:
         own = overrides.markup_percent.get(category)
-        plan_value = f"the plan's {_number(base.markup(category))}%" if base else "the plan's"
+        plan_value = f"the plan's {plain_number(base.markup(category))}%" if base else "the plan's"
         label = CATEGORY_LABELS[category]
-        lines.append(f"{label} markup: {_number(own)}% (instead of {plan_value})" if own is not None
+        lines.append(f"{label} markup: {plain_number(own)}% (instead of {plan_value})" if own is not None
                      else f"{label} markup: {plan_value}")
     for name, label, unit in (("fee_per_message", "Fee per message Meta charges", f" {plan.currency}"),
                               ("monthly_fee", "Monthly platform fee", f" {plan.currency}"),
                               ("discount_percent", "Discount off the whole price", "%")):
         own = getattr(overrides, name)
-        plan_value = f"the plan's {_number(getattr(base, name))}{unit}" if base else "the plan's"
-        lines.append(f"{label}: {_number(own)}{unit} (instead of {plan_value})" if own is not None
+        plan_value = f"the plan's {plain_number(getattr(base, name))}{unit}" if base else "the plan's"
+        lines.append(f"{label}: {plain_number(own)}{unit} (instead of {plan_value})" if own is not None
                      else f"{label}: {plan_value}")
     if base is None:
         lines.append(f"{plan.name} has no terms in force on {on.isoformat()}: quotes cannot be priced on it today.")
@@ -175,7 +171,7 @@ def _on_plan(customer: Customer, plan: PricePlan, usages: tuple[MarketUsage, ...
                      "out.")
     extras = [(label, round_money(amount, currency)) for label, amount in (
         ("Chats customers started", priced.receptive_windows), ("Monthly platform fee", priced.monthly_fee),
-        (f"Discount {priced.discount_percent.normalize():f}%", -priced.discount)) if amount]
+        (f"Discount {plain_number(priced.discount_percent)}%", -priced.discount)) if amount]
     return {"kind": "money", "price": round_money(priced.total, currency), "extras": extras,
             "rows": _rows(usages, priced, meta.rate, currency)}
 
@@ -216,7 +212,7 @@ def _on_credits(plan: PricePlan, usages: tuple[MarketUsage, ...], currency: str,
     if money is None:
         notes.append(f"Credits only: {plan.name} has no money price per credit in {currency} on {on.isoformat()}.")
     else:
-        notes.append(f"Money at {price.price_per_credit.normalize():f} {currency} per credit (the plan's price from "
+        notes.append(f"Money at {plain_number(price.price_per_credit)} {currency} per credit (the plan's price from "
                      f"{price.effective_from.isoformat()}).")
     rows = [{"market": market.market, "count": sum(market.conversations.values(), ZERO),
              "credits": round_money(market.total, CREDIT_UNIT),
@@ -231,9 +227,9 @@ def _package_figures(package: PackagePrice) -> dict:
     """What the package covers and what is over it, each money figure rounded once from its own value."""
     currency = package.currency
     return {"used_units": package.used_units, "included_units": package.included_units,
-            "overage_units": package.overage_units, "overage_per_unit": f"{package.overage_per_unit.normalize():f}",
-            "overage": round_money(package.overage, currency),
-            "monthly_fee": round_money(package.monthly_fee, currency), "meta_on_top": package.meta_on_top, "meta": round_money(package.meta_total, currency)}
+            "overage_units": package.overage_units, "overage_per_unit": plain_number(package.overage_per_unit),
+            "overage": round_money(package.overage, currency), "monthly_fee": round_money(package.monthly_fee, currency),
+            "meta_on_top": package.meta_on_top, "meta": round_money(package.meta_total, currency)}
 
 
 def _package_rows(package: PackagePrice) -> list[dict]:
