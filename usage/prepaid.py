@@ -166,9 +166,8 @@ def _usages(workspace: Workspace, month: date, *, by_market: bool, scale: Decima
         category = row["category"]
         if category not in CATEGORIES:
             continue
-        counts = found.setdefault((row["market"] or "Unknown") if by_market else ALL_MARKETS, {
-            "sent": dict.fromkeys(CATEGORIES, ZERO), "charged": dict.fromkeys(CATEGORIES, ZERO),
-            "paid": dict.fromkeys(CATEGORIES, ZERO), "in_window": ZERO})
+        market = (row["market"] or "Unknown") if by_market else ALL_MARKETS
+        counts = found.get(market) or found.setdefault(market, _no_counts())
         counts["charged"][category] += units_to_money(row["c"])
         if row["outcome"] == Outcome.PAID:
             counts["paid"][category] += row["n"]
@@ -183,7 +182,6 @@ def _usages(workspace: Workspace, month: date, *, by_market: bool, scale: Decima
                    inbound.values("market").annotate(n=started).order_by("market")}
     else:
         windows = {ALL_MARKETS: inbound.aggregate(n=started)["n"]}
-    empty = {"sent": {}, "charged": {}, "paid": {}, "in_window": ZERO}
     return tuple(
         MarketUsage(market=market, meta_cost=meta if meta is not None else counts["charged"],
                     messages={c: n * scale for c, n in counts["paid"].items()},
@@ -191,7 +189,13 @@ def _usages(workspace: Workspace, month: date, *, by_market: bool, scale: Decima
                     receptive_windows=Decimal(windows.get(market) or 0) * scale, utility_in_window=ZERO,
                     utility_rate=None, sent={c: n * scale for c, n in counts["sent"].items()},
                     utility_sent_in_window=counts["in_window"] * scale)
-        for market, counts in sorted((m, found.get(m, empty)) for m in set(found) | set(windows)))
+        for market, counts in sorted((m, found.get(m) or _no_counts()) for m in set(found) | set(windows)))
+
+
+def _no_counts() -> dict:
+    """A market's counts before its first row (a market where customers only wrote stays at these)."""
+    return {"sent": dict.fromkeys(CATEGORIES, ZERO), "charged": dict.fromkeys(CATEGORIES, ZERO),
+            "paid": dict.fromkeys(CATEGORIES, ZERO), "in_window": ZERO}
 
 
 def package_use(workspace: Workspace, month: date, ahead: MonthForecast | None) -> PackageUse | str | None:
