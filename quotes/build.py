@@ -37,7 +37,7 @@ from plans.pricing import (
     price_plan,
 )
 from quotes.calls import add_quote_calls
-from quotes.credits import credit_notes, credits_json, credits_market_json
+from quotes.credits import credit_money_json, credit_notes, credits_json, credits_market_json
 from quotes.package import (
     package_market_json,
     package_notes,
@@ -479,8 +479,7 @@ def _comparison_credit_money(priced: _Priced) -> dict | None:
     money, price = priced.credit_money, priced.credit_price
     if money is None:
         return None
-    return {"currency": money.currency, "per_credit": f"{money.per_credit.normalize():f}",
-            "effective_from": price.effective_from.isoformat(), "total": str(money.total)}
+    return credit_money_json(money, price.effective_from)
 
 
 def _method_notes(priced: _Priced, plan: _Plan | None, meta: Conversion) -> list[str]:

@@ -12,7 +12,7 @@ from datetime import date
 
 from calculator.engine.cards import Rules
 from calculator.engine.money import ZERO, round_money
-from calculator.engine.vocabulary import CATEGORY_LABELS, count_cents, count_json
+from calculator.engine.vocabulary import CATEGORY_LABELS, count_cents, count_json, plain_number
 from plans.pricing import CREDIT_PER_CONVERSATION, CREDIT_UNIT, CreditMoney, CreditPrice, CreditTerms
 
 NO_MONEY_PRICE = "credits only: no money price per credit is set"
@@ -21,6 +21,19 @@ REASONS = {"not_offered": "the table does not offer it (N/A)", "no_row": "the ta
 
 def _label(category: str) -> str:
     return CATEGORY_LABELS.get(category, category.replace("_", "-").capitalize())
+
+
+def credit_money_json(money: CreditMoney, effective_from: date) -> dict:
+    """Credits in money as stored: the currency, the price per credit and the day that price starts, the total
+    (a comparison row carries this much; the quote's own ``credits.money`` more)."""
+    return {"currency": money.currency, "per_credit": plain_number(money.per_credit),
+            "effective_from": effective_from.isoformat(), "total": str(money.total)}
+
+
+def credit_money_text(stored: dict) -> str:
+    """The words of a stored ``credit_money_json``: at what price per credit, from when."""
+    return (f"at {stored['per_credit']} {stored['currency']} per credit (the plan's price from "
+            f"{stored['effective_from']})")
 
 
 def credits_json(credits: CreditPrice, table: CreditTerms, money: CreditMoney | None = None,
@@ -45,16 +58,18 @@ def credits_json(credits: CreditPrice, table: CreditTerms, money: CreditMoney | 
                         "text": f"{m.market}, {_label(m.category).lower()}: {count_cents(m.count, grouped=True)} "
                                 f"{noun} not priced in credits: {REASONS[m.reason]}"}
                        for m in credits.not_priced],
-        "money": None if money is None else {
-            "currency": money.currency, "per_credit": f"{money.per_credit.normalize():f}",
-            "effective_from": money_from.isoformat(), "effective_to": money_to.isoformat() if money_to else None,
-            "total": str(money.total),
-            "by_market": [{"market": m.market, "credits": str(round_money(m.total, CREDIT_UNIT)), "money": str(amount)}
-                          for m, amount in zip(credits.markets, money.markets)],
-            "text": f"at {money.per_credit.normalize():f} {money.currency} per credit (the plan's price from "
-                    f"{money_from.isoformat()})",
-        },
+        "money": None if money is None else _money_json(credits, money, money_from, money_to),
         "money_text": NO_MONEY_PRICE if money is None else "",
+    }
+
+
+def _money_json(credits: CreditPrice, money: CreditMoney, money_from: date, money_to: date | None) -> dict:
+    head = credit_money_json(money, money_from)
+    return head | {
+        "effective_to": money_to.isoformat() if money_to else None,
+        "by_market": [{"market": m.market, "credits": str(round_money(m.total, CREDIT_UNIT)), "money": str(amount)}
+                      for m, amount in zip(credits.markets, money.markets)],
+        "text": credit_money_text(head),
     }
 
 

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from pricing_site.downloads import csv_download
 from pricing_site.spreadsheets import csv_writer
 from quotes import customer
-from quotes.credits import NO_MONEY_PRICE
+from quotes.credits import NO_MONEY_PRICE, credit_money_text
 from quotes.models import Quote
 from quotes.presenting import credit_noun, document_context
 from quotes.tax import summary_lines
@@ -119,8 +119,7 @@ def _comparison_rows(comparison: list[dict], head: list[str], currency: str, *, 
         start = head + [entry["on"], currency, entry["card"], "All markets"]
         if credits:
             money = entry.get("credits_money")
-            note = (f"at {money['per_credit']} {money['currency']} per credit (the plan's price from "
-                    f"{money['effective_from']})") if money else NO_MONEY_PRICE
+            note = credit_money_text(money) if money else NO_MONEY_PRICE
             rows.append(start + ["comparison_credits", "", entry["meta_total"], money["total"] if money else "",
                                  entry["credits_total"] or "", note])
             continue
