@@ -32,7 +32,8 @@ def currency_choices(card_currencies: list[str]) -> list[tuple[str, str]]:
 
 
 def country_choices() -> list[tuple[str, str]]:
-    return [("", "None: no tax (with a customer: its country's)")] + [(code, f"{name} ({code})") for code, name in country_names().items()]
+    return [("", "None: no tax (with a customer: its country's)")] + [
+        (code, f"{name} ({code})") for code, name in country_names().items()]
 
 
 def exchange_rate_help(missing: MissingRate, user) -> dict:
@@ -84,7 +85,8 @@ class QuoteForm(forms.Form):
         self.today = today
         self.fields["quote_currency"].choices = currency_choices(card_currencies)
         self.fields["tax_country"].choices = country_choices()
-        self.customers = Customer.objects.visible_to(user).select_related("price_plan") if user else Customer.objects.none()
+        self.customers = (Customer.objects.visible_to(user).select_related("price_plan") if user
+                          else Customer.objects.none())
         self.fields["customer_id"].queryset = self.customers
 
     def clean_new_country(self) -> str:

@@ -14,7 +14,8 @@ def save_quote(*, owner, figures: QuoteFigures, customer: str, plan: PricePlan |
                notes: str = "", notes_for_customer: bool = False, calculator_query: str = "",
                duplicated_from: Quote | None = None, customer_record: Customer | None = None) -> Quote:
     return Quote.objects.create(
-        owner=owner, customer=customer.strip(), customer_record=customer_record, price_plan=plan, plan_name=plan.name if plan else "",
+        owner=owner, customer=customer.strip(), customer_record=customer_record, price_plan=plan,
+        plan_name=plan.name if plan else "",
         priced_on=date.fromisoformat(figures.result["on"]), valid_until=valid_until, currency=figures.currency,
         meta_total=figures.meta_total, total=figures.total, credits_total=figures.credits_total,
         tax_country=figures.tax_country, tax_name=figures.tax.rate.name if figures.tax and figures.tax.rate else "",
